@@ -1,0 +1,35 @@
+"""The Flask application factory: builds the app, registers blueprints and CLI commands."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+import handlers
+import web
+from bot.config import Settings
+from bot.services import Services
+from bot.worker import EventWorker
+from web import cli, health, webhook
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    """Build the app from `settings` (default: the environment). See README 'Configuration'."""
+    settings = settings or (services.settings if services else Settings.from_env())
+    services = services or Services(settings, routers=handlers.ROUTERS)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    worker = EventWorker(services, settings.worker_threads) if settings.worker == "thread" else None
+    web.init_app(app, services, worker)
+
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(health.bp)
+    if settings.simulator:
+        from simulator import mount
+
+        mount(app, settings)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,165 @@
+"""Documents built from the plan, and the two lexical scorers over them.
+
+* `LexicalIndex`: BM25F over Sudachi content words (title/keywords/headword weigh more
+  than body text) plus an idf-weighted *coverage*: the share of the question's content
+  words the document explains. Coverage is what the confidence is built on, because a raw
+  BM25 score has no fixed scale; words the plan never uses lower it (a question about ごみ
+  is not explained by any initiative).
+* `NameIndex`: the question's core compared as a string with each document's names
+  (title, keywords, headword, aliases, reading), folded to katakana without long vowels,
+  with rapidfuzz for typos (デジタルデパイド) and kana-only input (まいなんばーかーど).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.answers.normalize import Analyzer, fold_key
+from bot.answers.rules import FieldWeights
+from bot.content import Plan
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One answerable item: an initiative or a glossary term."""
+
+    kind: str  # "initiative" | "term"
+    id: str
+    title: str
+    fields: dict[str, tuple[str, ...]] = field(hash=False)  # field name -> texts
+    names: tuple[str, ...] = ()  # short names a citizen may type as they are
+    semantic_text: str = ""  # what the sentence encoder reads
+
+
+def plan_docs(plan: Plan) -> list[Doc]:
+    """Initiatives first (plan order), then terms; the order is the document index."""
+    docs: list[Doc] = []
+    for ini in sorted(plan.initiatives, key=lambda i: i.sort_key):
+        fields = {
+            "title": (ini.title,),
+            "keywords": ini.keywords,
+            "terms": ini.terms,
+            "departments": ini.departments,
+            "schedule": tuple(r.item for r in ini.schedule),
+            "indicators": tuple(i.name for i in ini.indicators),
+            "content": (ini.content,),
+            "effect": (ini.effect,),
+        }
+        semantic = "。".join((ini.title, *ini.keywords, ini.content))
+        docs.append(Doc("initiative", ini.id, ini.title, fields, (ini.title, *ini.keywords), semantic))
+    for term in plan.terms:
+        fields = {
+            "headword": (term.headword,),
+            "aliases": term.aliases,
+            "definition": (term.definition,),
+        }
+        names = (term.headword, *term.aliases, *((term.reading,) if term.reading else ()))
+        semantic = "。".join((term.headword, *term.aliases, term.definition))
+        docs.append(Doc("term", term.headword, term.headword, fields, names, semantic))
+    return docs
+
+
+class LexicalIndex:
+    """BM25F + coverage over content-word keys; built once, scored in microseconds."""
+
+    K1 = 1.2
+    B = 0.75
+
+    def __init__(self, docs: list[Doc], analyzer: Analyzer, weights: FieldWeights) -> None:
+        self.n = len(docs)
+        w = weights.model_dump()
+        top = max(w.values())
+        # token -> doc -> [weighted tf, best field weight]
+        post: dict[str, dict[int, list[float]]] = {}
+        lengths = np.zeros(self.n)
+        for d, doc in enumerate(docs):
+            for name, texts in doc.fields.items():
+                fw = w[name]
+                for text in texts:
+                    toks = analyzer.tokens(analyzer.prepare(text))
+                    lengths[d] += fw * len(toks)
+                    for tok, tf in Counter(toks).items():
+                        entry = post.setdefault(tok, {}).setdefault(d, [0.0, 0.0])
+                        entry[0] += fw * tf
+                        entry[1] = max(entry[1], fw)
+        avg = float(lengths.mean()) or 1.0
+        norm = self.K1 * (1 - self.B + self.B * lengths / avg)
+        self.unknown_idf = math.log(1 + (self.n + 0.5) / 0.5)
+        self._post: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        for tok, docs_tf in post.items():
+            idx = np.fromiter(docs_tf, dtype=np.intp)
+            wtf = np.array([docs_tf[i][0] for i in idx])
+            fw = np.array([docs_tf[i][1] for i in idx])
+            idf = math.log(1 + (self.n - len(idx) + 0.5) / (len(idx) + 0.5))
+            bm = idf * wtf * (self.K1 + 1) / (wtf + norm[idx])
+            credit = idf * (0.5 + 0.5 * fw / top)  # a title word explains more than body text
+            self._post[tok] = (idx, bm, credit, idf)
+
+    def known(self, token: str) -> bool:
+        return token in self._post
+
+    def score(self, tokens: list[str], unknown_weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """(bm25f, coverage 0..1) per document for the question's content words."""
+        bm = np.zeros(self.n)
+        cov = np.zeros(self.n)
+        total = 0.0
+        for tok in dict.fromkeys(tokens):
+            hit = self._post.get(tok)
+            if hit is None:
+                total += self.unknown_idf * unknown_weight
+                continue
+            idx, b, credit, idf = hit
+            bm[idx] += b
+            cov[idx] += credit
+            total += idf
+        if total > 0:
+            cov /= total
+        return bm, cov
+
+
+class NameIndex:
+    """String similarity between the question's core and each document's short names."""
+
+    def __init__(self, docs: list[Doc], analyzer: Analyzer) -> None:
+        keys: list[str] = []
+        owner: list[int] = []
+        for d, doc in enumerate(docs):
+            seen: set[str] = set()
+            for name in doc.names:
+                for variant in (name, analyzer.prepare(name)):
+                    key = fold_key(variant)
+                    if len(key) >= 2 and key not in seen:
+                        seen.add(key)
+                        keys.append(key)
+                        owner.append(d)
+        self.n = len(docs)
+        self.keys = keys
+        self.owner = np.array(owner, dtype=np.intp)
+        self.lens = np.array([len(k) for k in keys], dtype=float)
+
+    def score(self, core: str) -> np.ndarray:
+        """Per document 0..1: 1 = the question is exactly a name of it."""
+        out = np.zeros(self.n)
+        if len(core) < 2:
+            return out
+        ratio = process.cdist([core], self.keys, scorer=fuzz.ratio)[0] / 100
+        partial = process.cdist([core], self.keys, scorer=fuzz.partial_ratio)[0] / 100
+        qlen = float(len(core))
+        short = np.minimum(self.lens, qlen)
+        long = np.maximum(self.lens, qlen)
+        share = short / long
+        whole = np.where(ratio >= 0.75, ratio, 0.0)
+        # a name inside the question (or the question inside a name): credit by how much of
+        # the longer string it covers; partial_ratio < 1 allows a typo inside.
+        inside = np.where(
+            (partial >= 0.85) & (short >= 2), (0.5 + 0.5 * share) * partial**2, 0.0
+        )
+        inside = np.where(self.lens > qlen, inside * 0.9, inside)
+        best = np.maximum(whole, inside)
+        np.maximum.at(out, self.owner, best)
+        return out

@@ -1,0 +1,202 @@
+"""Japanese text normalisation shared by the query and the documents.
+
+Citizens type the same word in many ways (全角/半角, ひらがな/カタカナ, ー or no ー,
+マイナカード for マイナンバーカード, １－５ for 1-5). Everything that compares text goes through
+the functions here, applied identically to questions and to plan text, so both sides meet
+in one form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jaconv
+
+# Dash-like and long-vowel-like characters people type between or after characters.
+_DASHES = "-‐‑‒–—―−ｰ－"
+_LONG_VOWEL_LIKE = "ーｰ〜～~" + _DASHES
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+
+
+def nfkc(text: str) -> str:
+    """NFKC (full/half width, compatibility forms) without zero-width characters."""
+    return unicodedata.normalize("NFKC", text.translate(_ZERO_WIDTH))
+
+
+def is_blank(text: str) -> bool:
+    """True when nothing but spaces, punctuation, symbols or emoji is left."""
+    for ch in nfkc(text):
+        if unicodedata.category(ch)[0] in "LN":
+            return False
+    return True
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u30ff" or ch == "ー"
+
+
+def soft(text: str) -> str:
+    """NFKC + lower-case ASCII + one long-vowel mark; keeps hiragana vs katakana and kanji.
+
+    A dash or wave right after a kana is a long vowel typed with the wrong key (ろーど, ロ-ド).
+    """
+    text = nfkc(text).lower()
+    out: list[str] = []
+    for ch in text:
+        if ch in _LONG_VOWEL_LIKE and out and _is_kana(out[-1]):
+            out.append("ー")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def katakana(text: str) -> str:
+    """Hiragana -> katakana (the folding used for every kana comparison)."""
+    return jaconv.hira2kata(text)
+
+
+_KEY_DROP = re.compile(r"[\sー・･、。,.!?！？「」『』()（）\[\]【】〈〉<>＜＞\"'“”‘’:;／/=＝※*＊☆★]+")
+
+
+@lru_cache(maxsize=4096)
+def fold_key(text: str) -> str:
+    """The loosest comparable form: soft + katakana + no long vowels, spaces or punctuation.
+
+    コンピュータ / コンピューター / こんぴゅーた all become コンピュタ, so names and readings
+    can be compared as strings. Dashes between letters or digits are dropped too (AI-OCR =
+    AIOCR).
+    """
+    return _KEY_DROP.sub("", katakana(soft(text))).replace("-", "")
+
+
+def kana_runs_to_katakana(text: str) -> str:
+    """Turn hiragana runs that contain ー into katakana (どろーん -> ドローン).
+
+    A long-vowel mark almost never appears inside hiragana words, so such a run is a
+    katakana loanword typed in hiragana; the tokenizer only knows the katakana form.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        return katakana(m.group(0)) if "ー" in m.group(0) else m.group(0)
+
+    return re.sub(r"[\u3041-\u3096ー]{2,}", repl, text)
+
+
+# --- initiative numbers --------------------------------------------------------------------
+
+_SEP = r"\s*(?:[" + re.escape(_DASHES) + r"ー〜～~_.・]|の|之|ノ)\s*"
+_NUMBER = re.compile(r"(?<![0-9.,])([1-9])" + _SEP + r"([1-9][0-9]?)(?![0-9]|\s*[%.,])")
+
+
+def initiative_numbers(text: str) -> list[str]:
+    """Every 'policy-item' number written in the text, as '1-5' strings, in order.
+
+    Accepts 1-5, １－５, 1ー5, 1の5, 一の五, 取組番号1-5 …; the caller checks they exist.
+    """
+    t = nfkc(text).translate(_KANJI_DIGITS)
+    return [f"{a}-{b}" for a, b in _NUMBER.findall(t)]
+
+
+# --- synonyms ------------------------------------------------------------------------------
+
+
+def _script(ch: str) -> str:
+    if "\u30a1" <= ch <= "\u30ff" or ch == "ー":
+        return "katakana"
+    if ch.isascii() and ch.isalnum():
+        return "latin"
+    return "other"
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    """Variant -> canonical replacements applied to questions and documents alike.
+
+    Replacement is on whole words only for katakana and Latin words, so ライン never turns
+    オンライン into オンLINE; kanji variants may sit inside compounds.
+    """
+
+    pairs: tuple[tuple[str, str], ...]  # (soft variant, canonical), longest variant first
+
+    @classmethod
+    def build(cls, groups: Iterable[tuple[str, Sequence[str]]]) -> SynonymTable:
+        pairs: dict[str, str] = {}
+        for canonical, variants in groups:
+            for v in variants:
+                sv = soft(v)
+                sc = soft(canonical)
+                if sv and sv != sc:
+                    pairs.setdefault(sv, sc)
+                    # hiragana typed for a katakana variant still counts
+                    pairs.setdefault(jaconv.kata2hira(sv), sc)
+                    pairs.setdefault(katakana(sv), sc)
+        ordered = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+        return cls(tuple(ordered))
+
+    def apply(self, text: str) -> str:
+        """Replace variants in `text` (already `soft`) by their canonical word."""
+        if not self.pairs:
+            return text
+        for variant, canonical in self.pairs:
+            start = text.find(variant)
+            while start != -1:
+                end = start + len(variant)
+                if self._whole(text, start, end, variant):
+                    text = text[:start] + canonical + text[end:]
+                    start = text.find(variant, start + len(canonical))
+                else:
+                    start = text.find(variant, start + 1)
+        return text
+
+    @staticmethod
+    def _whole(text: str, start: int, end: int, variant: str) -> bool:
+        first, last = _script(variant[0]), _script(variant[-1])
+        if first != "other" and start > 0 and _script(text[start - 1]) == first:
+            return False
+        return not (last != "other" and end < len(text) and _script(text[end]) == last)
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+_KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞"}
+
+
+class Analyzer:
+    """Text -> content-word keys: soft form, synonyms, Sudachi mode A `normalized_form`.
+
+    Mode A normalized forms were measured best for Japanese FAQ search (表記ゆれ: 子ども ->
+    子供). Particles, auxiliaries, pronouns, numbers and the configured question words are
+    dropped: they say how something is asked, not what about.
+    """
+
+    def __init__(self, synonyms: SynonymTable, stopwords: Iterable[str] = ()) -> None:
+        from sudachipy import Dictionary, SplitMode
+
+        self._tok = Dictionary().tokenizer()
+        self._mode = SplitMode.A
+        self.synonyms = synonyms
+        self.stopwords = frozenset(fold_key(w) for w in stopwords)
+
+    def prepare(self, text: str) -> str:
+        """soft + synonyms + hiragana loanwords to katakana: the form every scorer sees."""
+        return self.synonyms.apply(kana_runs_to_katakana(soft(text)))
+
+    def tokens(self, prepared: str) -> list[str]:
+        """Content-word keys of already `prepare`d text, in order (duplicates kept)."""
+        out: list[str] = []
+        for m in self._tok.tokenize(prepared, self._mode):
+            pos = m.part_of_speech()
+            if pos[0] not in _KEEP_POS or pos[1] in ("数詞", "非自立可能"):
+                continue
+            key = fold_key(m.normalized_form())
+            if not key or key in self.stopwords:
+                continue
+            if len(key) == 1 and _is_kana(key):
+                continue
+            out.append(key)
+        return out

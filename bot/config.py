@@ -1,0 +1,117 @@
+"""Settings: every knob comes from the environment, read once into a frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "instance" / "isehara.sqlite3"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Build with `from_env()`; tests build it directly."""
+
+    channel_secret: str = ""
+    channel_access_token: str = ""
+    line_api_base_url: str = "https://api.line.me"
+    line_api_data_base_url: str = "https://api-data.line.me"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
+    secret_key: str = ""
+    development: bool = False
+    # Event processing: "thread" runs a background worker in each web process; "off" leaves
+    # pending events to `flask --app app events run` (tests drive it explicitly).
+    worker: str = "thread"
+    worker_threads: int = 2
+    # LINE documents no fixed lifetime for reply tokens but asks for a prompt reply; after this
+    # many seconds a pending reply is given up (the event record stays).
+    reply_deadline_seconds: float = 50.0
+    line_timeout_seconds: float = 5.0
+    max_body_bytes: int = 1_000_000
+    simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        development = env.get("FLASK_DEBUG", "") == "1" or env.get("APP_ENV") == "development"
+        settings = cls(
+            channel_secret=env.get("LINE_CHANNEL_SECRET", ""),
+            channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+            line_api_base_url=env.get("LINE_API_BASE_URL", cls.line_api_base_url).rstrip("/"),
+            line_api_data_base_url=env.get(
+                "LINE_API_DATA_BASE_URL", cls.line_api_data_base_url
+            ).rstrip("/"),
+            database_url=_database_url(env.get("DATABASE_URL", "")),
+            # Signs Flask sessions; nothing uses sessions before the staff console, so a
+            # missing key falls back to a random one per process (see README).
+            secret_key=env.get("SECRET_KEY", "") or secrets.token_hex(32),
+            development=development,
+            worker=env.get("EVENT_WORKER", "thread"),
+            worker_threads=_int(env, "EVENT_WORKER_THREADS", 2),
+            simulator=development and env.get("SIMULATOR", "1") == "1",
+        )
+        if development:
+            settings = settings.with_development_defaults()
+        if settings.simulator and "LINE_API_BASE_URL" not in env:
+            # The simulator mounts a LINE API stand-in in this very app (see simulator/).
+            local = f"http://127.0.0.1:{_int(env, 'PORT', 5000)}/_line"
+            settings = replace(settings, line_api_base_url=local, line_api_data_base_url=local)
+        settings.check()
+        return settings
+
+    def with_development_defaults(self) -> Settings:
+        """Development mode may run with no LINE channel: fill in throwaway secrets."""
+        return replace(
+            self,
+            channel_secret=self.channel_secret or "development-channel-secret",
+            channel_access_token=self.channel_access_token or "development-access-token",
+            secret_key=self.secret_key or "development-secret-key",
+        )
+
+    def check(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("LINE_CHANNEL_SECRET", self.channel_secret),
+                ("LINE_CHANNEL_ACCESS_TOKEN", self.channel_access_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "Missing required environment variable(s): "
+                + ", ".join(missing)
+                + ". Set them (see README 'Configuration'), or run `make run` for development."
+            )
+        if self.worker not in {"thread", "off"}:
+            raise ConfigError(f"EVENT_WORKER must be 'thread' or 'off', not {self.worker!r}")
+
+
+def _database_url(value: str) -> str:
+    if not value:
+        return f"sqlite:///{DEFAULT_SQLITE}"
+    # Heroku-style URLs say postgres://; SQLAlchemy wants an explicit driver.
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://") :]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as e:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from e

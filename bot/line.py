@@ -1,0 +1,113 @@
+"""LineGateway: the only user of the line-bot-sdk API clients.
+
+Everything that talks to LINE goes through here, so the host (real LINE, the simulator's
+stand-in, a test server) is one setting and LINE's errors become one exception type.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LineApiError(Exception):
+    """LINE refused or did not answer. `retryable` for 429, 5xx and network failures."""
+
+    status: int | None  # None: timeout or connection error
+    message: str
+    retry_after: float | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is None or self.status == 429 or self.status >= 500
+
+    def __str__(self) -> str:
+        return f"LINE API {self.status or 'no answer'}: {self.message}"
+
+
+class LineGateway:
+    """Messaging API calls with a bounded timeout and no hidden retries (the outbox retries)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.timeout = settings.line_timeout_seconds
+        self._client = ApiClient(_configuration(settings.line_api_base_url, settings))
+        self._data_client = ApiClient(_configuration(settings.line_api_data_base_url, settings))
+        self.messaging = MessagingApi(self._client)
+        self.blob = MessagingApiBlob(self._data_client)
+
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
+        """Send stored message dicts as a reply. Raises LineApiError."""
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        self._call(self.messaging.reply_message, request)
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str | None = None) -> None:
+        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        self._call(self.messaging.push_message, request, x_line_retry_key=retry_key)
+
+    def display_name(self, user_id: str) -> str | None:
+        """The user's LINE display name, or None when LINE will not tell (not a friend)."""
+        try:
+            return self._call(self.messaging.get_profile, user_id).display_name
+        except LineApiError as e:
+            log.info("profile unavailable: %s", e)
+            return None
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, _request_timeout=self.timeout, **kwargs)
+        except ApiException as e:
+            raise LineApiError(e.status, _error_message(e), _retry_after(e)) from e
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise LineApiError(None, type(e).__name__) from e
+
+    def close(self) -> None:
+        self._client.close()
+        self._data_client.close()
+
+
+def _configuration(host: str, settings: Settings) -> Configuration:
+    config = Configuration(host=host, access_token=settings.channel_access_token)
+    config.retries = False  # retries belong to the outbox, with backoff and a deadline
+    return config
+
+
+def _error_message(e: ApiException) -> str:
+    """LINE's own error text (its 'message' and details), never the request body."""
+    try:
+        body = json.loads(e.body or b"{}")
+    except (ValueError, TypeError):
+        return str(e.reason or "")
+    message = str(body.get("message", e.reason or ""))
+    details = body.get("details") or []
+    if details:
+        message += " (" + "; ".join(
+            f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:5]
+        ) + ")"
+    return message
+
+
+def _retry_after(e: ApiException) -> float | None:
+    headers = e.headers or {}
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,150 @@
+"""Persistence models (SQLAlchemy 2, typed). Schema changes go through Alembic (bot/migrations).
+
+Personal data kept: the LINE user id and friend state of each user the bot hears from, and
+the moment they followed/unfollowed. Message text is kept only until the event is answered.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class FriendState(enum.StrEnum):
+    FRIEND = "friend"  # followed (or spoke to us without a follow event on record)
+    BLOCKED = "blocked"  # unfollowed / blocked the account
+
+
+class Friend(Base):
+    """A LINE user the bot has heard from."""
+
+    __tablename__ = "friends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default=FriendState.FRIEND)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    followed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FriendEventKind(enum.StrEnum):
+    FOLLOW = "follow"
+    REFOLLOW = "refollow"  # follow with isUnblocked: a blocked user came back
+    UNFOLLOW = "unfollow"
+
+
+class FriendEvent(Base):
+    """The follow/unfollow ledger. Anonymous on purpose: counts per day need no user id."""
+
+    __tablename__ = "friend_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EventStatus(enum.StrEnum):
+    PENDING = "pending"  # recorded by the webhook, not yet handled
+    PROCESSING = "processing"  # claimed by a worker until `locked_until`
+    DONE = "done"
+    FAILED = "failed"  # the handler failed after all attempts (an apology was queued if possible)
+
+
+class WebhookEvent(Base):
+    """One webhook event as LINE delivered it; the unique id makes redeliveries harmless."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    # Who sent it, for per-user ordering; NULL for events without a user (group w/o userId).
+    user_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The raw event JSON; pruned of message text once handled (see bot/events.py).
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handler: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    reply: Mapped[OutgoingReply | None] = relationship(back_populates="event")
+
+
+class ReplyStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting to be sent (or retried at next_attempt_at)
+    SENDING = "sending"  # claimed by a worker until `locked_until`
+    SENT = "sent"
+    FAILED = "failed"  # LINE refused it (4xx other than 429): not retried
+    EXPIRED = "expired"  # the reply deadline passed while LINE kept failing
+
+
+class OutgoingReply(Base):
+    """The outbox: a reply computed for an event, sent off the request path, retried on 429/5xx."""
+
+    __tablename__ = "outgoing_replies"
+    __table_args__ = (Index("ix_outgoing_replies_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="CASCADE"), unique=True
+    )
+    reply_token: Mapped[str] = mapped_column(String(255))
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=ReplyStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    event: Mapped[WebhookEvent] = relationship(back_populates="reply")

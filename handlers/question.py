@@ -1,0 +1,19 @@
+"""Any text from a citizen: ask the answer engine and reply with the answer or a way forward."""
+
+from __future__ import annotations
+
+from linebot.v3.messaging import Message
+from linebot.v3.webhooks import MessageEvent, TextMessageContent
+
+from bot.dispatch import Context, Router, from_user
+from bot.respond import messages_for
+
+router = Router("question")
+
+
+@router.on(MessageEvent, message=TextMessageContent, when=from_user)
+def answer(event: MessageEvent, ctx: Context) -> list[Message]:
+    """The plan's answer (Flex bubble or text), 「もしかして」 candidates, or an honest fallback."""
+    svc = ctx.services
+    result = svc.engine.ask(event.message.text or "")
+    return messages_for(result, svc.renderer, svc.plan)

@@ -1,0 +1,77 @@
+"""The app factory, configuration from the environment, and /healthz."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from bot.config import ConfigError, Settings
+
+
+def test_missing_line_secrets_stop_start_up_with_a_clear_message():
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"DATABASE_URL": "sqlite:///:memory:"})
+    message = str(info.value)
+    assert "LINE_CHANNEL_SECRET" in message and "LINE_CHANNEL_ACCESS_TOKEN" in message
+
+
+def test_development_mode_runs_without_a_channel_and_talks_to_the_simulator():
+    settings = Settings.from_env({"APP_ENV": "development", "PORT": "5123"})
+    assert settings.simulator
+    assert settings.line_api_base_url == "http://127.0.0.1:5123/_line"
+    assert settings.channel_secret and settings.channel_access_token
+
+
+def test_environment_settings_are_read():
+    settings = Settings.from_env(
+        {
+            "LINE_CHANNEL_SECRET": "s",
+            "LINE_CHANNEL_ACCESS_TOKEN": "t",
+            "LINE_API_BASE_URL": "https://line.example/",
+            "LINE_API_DATA_BASE_URL": "https://data.line.example",
+            "DATABASE_URL": "postgres://u@h/db",
+            "SECRET_KEY": "k",
+        }
+    )
+    assert settings.line_api_base_url == "https://line.example"
+    assert settings.line_api_data_base_url == "https://data.line.example"
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    assert settings.secret_key == "k" and not settings.simulator
+
+
+def test_defaults_point_at_line_and_a_local_sqlite_file():
+    settings = Settings.from_env({"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"})
+    assert settings.line_api_base_url == "https://api.line.me"
+    assert settings.line_api_data_base_url == "https://api-data.line.me"
+    assert settings.database_url.startswith("sqlite:///") and "instance" in settings.database_url
+
+
+def test_create_app_from_environment_fails_clearly_without_secrets(monkeypatch):
+    monkeypatch.delenv("LINE_CHANNEL_SECRET", raising=False)
+    monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_healthz_reports_ready_database_and_content(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["initiatives"] == 34 and body["terms"] == 40
+
+
+def test_healthz_is_503_when_the_database_is_missing(services, tmp_path, content):
+    from dataclasses import replace
+
+    import handlers
+    from bot.services import Services
+
+    broken = Services(
+        replace(services.settings, database_url=f"sqlite:///{tmp_path}/empty.sqlite3"),
+        routers=handlers.ROUTERS,
+    )
+    broken.__dict__.update(content)
+    response = create_app(services=broken).test_client().get("/healthz")
+    assert response.status_code == 503

@@ -1,0 +1,133 @@
+"""CLI commands (`flask --app app …`): thin wrappers over bot/ functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from bot import migrate
+from bot.content import CONTENT_DIR, ContentError
+from bot.respond import text_for
+from bot.worker import run_until_idle
+from web import services
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+content_cli = AppGroup("content", help="The plan's content in content/.")
+events_cli = AppGroup("events", help="Webhook events waiting to be handled.")
+richmenu_cli = AppGroup("richmenu", help="The LINE rich menu defined in content/richmenu.yaml.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (the release step)."""
+    migrate.upgrade(services().settings.database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@content_cli.command("check")
+def content_check() -> None:
+    """Validate every content file and print a summary (exit 1 with the errors if invalid)."""
+    from bot.answers import load_rules
+    from bot.content import load_plan, load_replies
+    from bot.richmenu import load_spec
+
+    try:
+        plan = load_plan()
+        replies = load_replies()
+        load_rules()
+        menu = load_spec(CONTENT_DIR)
+    except ContentError as e:
+        click.echo(f"content is invalid:\n{e}", err=True)
+        sys.exit(1)
+    indicators = sum(len(i.indicators) for i in plan.initiatives)
+    unknown = sum(
+        1 for i in plan.initiatives for ind in i.indicators for v in ind.values.values() if v is None
+    )
+    click.echo(f"{plan.title}（{plan.period}）")
+    for policy in plan.policies:
+        count = len(plan.initiatives_of(policy.number))
+        click.echo(f"  基本方針{policy.number} {policy.title}: 取組 {count}件")
+    click.echo(f"取組 {len(plan.initiatives)}件 / 指標 {indicators}件（不明な値 {unknown}件）")
+    click.echo(f"用語 {len(plan.terms)}件 / 同義語グループ {len(plan.synonyms)}件")
+    click.echo(f"返信文 {len(list(replies.keys()))}件 / リッチメニュー領域 {len(menu.areas)}件")
+    click.echo("OK")
+
+
+@click.command("ask")
+@click.argument("question", required=False)
+@click.option("--jsonl", is_flag=True, help="Read one question per line on stdin; write JSON lines.")
+def ask(question: str | None, jsonl: bool) -> None:
+    """Print the bot's reply to QUESTION, as it would send it."""
+    svc = services()
+    svc.warm()
+    if jsonl:
+        for line in sys.stdin:
+            q = line.rstrip("\n")
+            if not q.strip():
+                continue
+            click.echo(json.dumps(_ask_json(q), ensure_ascii=False))
+            sys.stdout.flush()
+        return
+    if question is None:
+        raise click.UsageError('give a QUESTION, e.g. flask --app app ask "マイナカードとは"')
+    result = svc.engine.ask(question)
+    click.echo(text_for(result, svc.renderer, svc.plan))
+
+
+def _ask_json(question: str) -> dict[str, object]:
+    svc = services()
+    result = svc.engine.ask(question)
+    return {
+        "question": question,
+        "confident": result.confident,
+        "answers": [
+            {"kind": m.kind, "id": m.id, "title": m.title, "score": round(m.score, 4)}
+            for m in result.matches[:5]
+        ],
+        "text": text_for(result, svc.renderer, svc.plan),
+    }
+
+
+@events_cli.command("run")
+def events_run() -> None:
+    """Handle every pending event and send every due reply now, then exit."""
+    done = run_until_idle(services())
+    click.echo(f"{done} unit(s) of work done")
+
+
+@richmenu_cli.command("draw")
+@click.option("--out", type=click.Path(path_type=Path), default=CONTENT_DIR / "richmenu.png")
+def richmenu_draw(out: Path) -> None:
+    """Redraw content/richmenu.png from content/richmenu.yaml (needs a Japanese font)."""
+    from bot.richmenu import draw_image, load_spec
+
+    out.write_bytes(draw_image(load_spec(CONTENT_DIR)))
+    click.echo(f"wrote {out}")
+
+
+@richmenu_cli.command("deploy")
+def richmenu_deploy() -> None:
+    """Create the rich menu on LINE, upload its image and make it every user's default."""
+    from bot.line import LineApiError
+    from bot.richmenu import deploy, load_spec
+
+    svc = services()
+    spec = load_spec(CONTENT_DIR)
+    image = (CONTENT_DIR / "richmenu.png").read_bytes()
+    try:
+        rich_menu_id = deploy(svc.line.messaging, svc.line.blob, spec, image)
+    except LineApiError as e:
+        click.echo(f"LINE refused the rich menu: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"rich menu {rich_menu_id} is now the default")
+
+
+def init_app(app: Flask) -> None:
+    for command in (db_cli, content_cli, events_cli, richmenu_cli, ask):
+        app.cli.add_command(command)
