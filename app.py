@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     if settings.simulator:
-        from simulator import mount
+        from simulator.web import mount
 
         mount(app, settings)
     cli.init_app(app)

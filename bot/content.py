@@ -153,23 +153,32 @@ class Plan(Frozen):
         ids = [i.id for i in self.initiatives]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
-            raise ValueError(f"duplicate initiative ids: {sorted(dupes)}")
+            raise ValueError(f"initiatives.yaml: duplicate initiative ids: {sorted(dupes)}")
         heads = [t.headword for t in self.terms]
         dupes = {h for h in heads if heads.count(h) > 1}
         if dupes:
-            raise ValueError(f"duplicate glossary headwords: {sorted(dupes)}")
+            raise ValueError(f"glossary.yaml: duplicate glossary headwords: {sorted(dupes)}")
         for ini in self.initiatives:
             if ini.policy not in policy_numbers:
-                raise ValueError(f"initiative {ini.id}: unknown policy {ini.policy}")
+                raise ValueError(
+                    f"initiatives.yaml: initiative {ini.id}: unknown policy {ini.policy}"
+                )
             if not ini.id.startswith(f"{ini.policy}-"):
-                raise ValueError(f"initiative {ini.id}: number does not match policy {ini.policy}")
+                raise ValueError(
+                    f"initiatives.yaml: initiative {ini.id}: "
+                    f"number does not match policy {ini.policy}"
+                )
             for t in ini.terms:
                 if t not in heads:
-                    raise ValueError(f"initiative {ini.id}: unknown glossary term {t!r}")
+                    raise ValueError(
+                        f"initiatives.yaml: initiative {ini.id}: unknown glossary term {t!r}"
+                    )
         for term in self.terms:
             for i in term.initiatives:
                 if i not in ids:
-                    raise ValueError(f"term {term.headword}: unknown initiative {i!r}")
+                    raise ValueError(
+                        f"glossary.yaml: term {term.headword}: unknown initiative {i!r}"
+                    )
         return self
 
     @cached_property
@@ -240,9 +249,13 @@ def load_plan(content_dir: Path = CONTENT_DIR) -> Plan:
     try:
         return Plan.model_validate(parts)
     except ValidationError as err:
+        errors = err.errors()
+        loc = errors[0]["loc"] if errors else ()
+        if not loc:  # Plan._cross_check: its message already names the file and the entry
+            msgs = (str(e["msg"]).removeprefix("Value error, ") for e in errors)
+            raise ContentError("\n".join(msgs)) from err
         # Name the file the first error lives in.
-        first = err.errors()[0]["loc"][0] if err.errors() else ""
-        path = sources.get(str(first), meta_path)
+        path = sources.get(str(loc[0]), meta_path)
         raise ContentError(_describe(err, path, parts)) from err
     except ValueError as err:
         raise ContentError(f"content: {err}") from err

@@ -31,7 +31,9 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # a claimed event/reply is retried by others after this
+# A claimed event/reply is taken over by other workers after this; short enough that a reply
+# from a worker that died still goes out well before the reply deadline.
+LEASE = timedelta(seconds=20)
 MAX_EVENT_ATTEMPTS = 3
 
 

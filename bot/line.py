@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,9 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
+from bot import richmenu
 from bot.config import Settings
+from bot.richmenu import RichMenuSpec
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +74,29 @@ class LineGateway:
             log.info("profile unavailable: %s", e)
             return None
 
+    def deploy_rich_menu(self, spec: RichMenuSpec, image: bytes) -> str:
+        """Create the rich menu, upload its image, make it the default; its richMenuId."""
+        with line_errors():
+            return richmenu.deploy(self.messaging, self.blob, spec, image)
+
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with line_errors():
             return method(*args, _request_timeout=self.timeout, **kwargs)
-        except ApiException as e:
-            raise LineApiError(e.status, _error_message(e), _retry_after(e)) from e
-        except (urllib3.exceptions.HTTPError, OSError) as e:
-            raise LineApiError(None, type(e).__name__) from e
 
     def close(self) -> None:
         self._client.close()
         self._data_client.close()
+
+
+@contextmanager
+def line_errors() -> Iterator[None]:
+    """Turn the SDK's and urllib3's exceptions into LineApiError."""
+    try:
+        yield
+    except ApiException as e:
+        raise LineApiError(e.status, _error_message(e), _retry_after(e)) from e
+    except (urllib3.exceptions.HTTPError, OSError) as e:
+        raise LineApiError(None, type(e).__name__) from e
 
 
 def _configuration(host: str, settings: Settings) -> Configuration:

@@ -54,7 +54,8 @@ class PostbackData:
         if not _PREFIX.match(prefix):
             raise TypeError(f"{cls.__name__}: prefix must match {_PREFIX.pattern}, got {prefix!r}")
         if prefix in _REGISTRY:
-            raise TypeError(f"{cls.__name__}: prefix {prefix!r} already used by {_REGISTRY[prefix]}")
+            used = _REGISTRY[prefix].__name__
+            raise TypeError(f"{cls.__name__}: prefix {prefix!r} already used by {used}")
         _REGISTRY[prefix] = cls
 
     def __post_init__(self) -> None:
@@ -72,7 +73,7 @@ class PostbackData:
         values = [_escape(str(getattr(self, f.name))) for f in dataclasses.fields(self)]
         data = SEPARATOR.join([self.prefix, *values])
         if len(data) > MAX_DATA:
-            raise PostbackError(f"postback data is {len(data)} characters (> {MAX_DATA}): {data!r}")
+            raise PostbackError(f"postback data is {len(data)} characters (> {MAX_DATA})")
         return data
 
 
@@ -90,7 +91,8 @@ def unpack(data: str) -> PostbackData:
     if len(raw) != len(fields):
         raise PostbackError(f"{prefix!r} expects {len(fields)} field(s), got {len(raw)}")
     hints = typing.get_type_hints(cls)
-    kwargs = {f.name: _convert(hints[f.name], _unescape(v)) for f, v in zip(fields, raw, strict=True)}
+    pairs = zip(fields, raw, strict=True)
+    kwargs = {f.name: _convert(hints[f.name], _unescape(v)) for f, v in pairs}
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:

@@ -144,7 +144,7 @@ class Renderer:
 
     @staticmethod
     def _examples(replies: Replies) -> tuple[str, ...]:
-        keys = [k for k in replies.keys() if re.fullmatch(r"example\.\d+", k)]
+        keys = [k for k in replies.texts if re.fullmatch(r"example\.\d+", k)]
         return tuple(replies.text(k) for k in sorted(keys, key=lambda k: int(k.split(".")[1])))
 
     def year_label(self, key: str, *, short: bool = False) -> str:
@@ -313,9 +313,7 @@ class Renderer:
             badges = [self._badge(m, self.policy_color(ini.policy)) for m in marks]
             contents.append(FlexBox(layout="horizontal", spacing="sm", contents=badges))
         color = self.policy_color(ini.policy)
-        return FlexBox(
-            layout="vertical", spacing="sm", backgroundColor=color, contents=contents
-        )
+        return FlexBox(layout="vertical", spacing="sm", backgroundColor=color, contents=contents)
 
     @staticmethod
     def _badge(text: str, color: str) -> FlexBox:
@@ -365,10 +363,17 @@ class Renderer:
                 FlexBox(
                     layout="horizontal",
                     contents=[
-                        FlexText(text=self.year_label(key, short=True), size="xs", color=MUTED,
-                                 flex=3),
-                        FlexText(text=ind.display(key), size="xs", color=TEXT, align="end",
-                                 flex=2, wrap=True),
+                        FlexText(
+                            text=self.year_label(key, short=True), size="xs", color=MUTED, flex=3
+                        ),
+                        FlexText(
+                            text=ind.display(key),
+                            size="xs",
+                            color=TEXT,
+                            align="end",
+                            flex=2,
+                            wrap=True,
+                        ),
                     ],
                 )
             )
@@ -387,8 +392,9 @@ class Renderer:
         full = self._postback(
             ShowInitiativeFull(ini.id), self.t("label.full"), self.t("display.full", id=ini.id)
         )
-        button = FlexButton(action=full, style="link", height="sm",
-                            color=self.policy_color(ini.policy))
+        button = FlexButton(
+            action=full, style="link", height="sm", color=self.policy_color(ini.policy)
+        )
         return FlexBox(layout="vertical", contents=[button])
 
     # ------------------------------------------------------------------ glossary
@@ -428,8 +434,9 @@ class Renderer:
                 lines.append(self.t("bullet", text=f"{found.id} {found.title}"))
                 actions.append(self.act_initiative(found))
             else:
-                lines.append(self.t("bullet", text=self.t("candidates.term",
-                                                          headword=found.headword)))
+                lines.append(
+                    self.t("bullet", text=self.t("candidates.term", headword=found.headword))
+                )
                 actions.append(self.act_term(found))
         if not actions:
             return self.fallback()
@@ -505,8 +512,9 @@ class Renderer:
 
     def empty(self) -> list[Message]:
         example = self.examples[0] if self.examples else ""
-        return self.text(self.t("empty", example=example),
-                         [self.act_list(), *self.examples_quick()])
+        return self.text(
+            self.t("empty", example=example), [self.act_list(), *self.examples_quick()]
+        )
 
     def welcome(self, display_name: str | None = None) -> list[Message]:
         """For a new friend: thanks, what the bot does, and where to start."""
@@ -525,8 +533,9 @@ class Renderer:
     def ask(self) -> list[Message]:
         """「質問する」: how to ask, with example questions to tap."""
         lines = [self.t("ask"), *[self.t("bullet", text=e) for e in self.examples]]
-        return self.text("\n".join(lines), [*self.examples_quick(len(self.examples)),
-                                            self.act_list()])
+        return self.text(
+            "\n".join(lines), [*self.examples_quick(len(self.examples)), self.act_list()]
+        )
 
     def contact(self) -> list[Message]:
         """The plan's contact (from plan.yaml) and where other matters go."""
@@ -600,21 +609,29 @@ class Renderer:
         header = FlexBox(
             layout="vertical",
             backgroundColor=color,
-            contents=[FlexText(text=self.t("label.policy", number=number), color=WHITE,
-                               weight="bold", size="md")],
+            contents=[
+                FlexText(
+                    text=self.t("label.policy", number=number),
+                    color=WHITE,
+                    weight="bold",
+                    size="md",
+                )
+            ],
         )
         body = FlexBox(
             layout="vertical",
             spacing="md",
             contents=[
                 FlexText(text=policy.title, weight="bold", size="md", color=TEXT, wrap=True),
-                FlexText(text=self.t("browse.policy.count", count=count), size="sm",
-                         color=MUTED),
+                FlexText(text=self.t("browse.policy.count", count=count), size="sm", color=MUTED),
             ],
         )
         button = FlexButton(
-            action=self._postback(BrowsePolicy(number), self.t("label.open_policy"),
-                                  self.t("display.policy", number=number)),
+            action=self._postback(
+                BrowsePolicy(number),
+                self.t("label.open_policy"),
+                self.t("display.policy", number=number),
+            ),
             style="primary",
             color=color,
             height="sm",

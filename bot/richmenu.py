@@ -22,7 +22,14 @@ from linebot.v3.messaging import (
     RichMenuRequest,
     RichMenuSize,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.content import CONTENT_DIR, ContentError
 from bot.postback import PostbackError, unpack
@@ -44,6 +51,7 @@ FONT_CANDIDATES = (
     "C:/Windows/Fonts/meiryob.ttc",
     "C:/Windows/Fonts/YuGothB.ttc",
 )
+SUPERSAMPLE = 2
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -262,17 +270,20 @@ def draw_image(spec: RichMenuSpec, font_path: Path | None = None) -> bytes:
     from PIL import Image, ImageDraw
 
     font_path = font_path or find_font()
-    image = Image.new("RGB", (spec.size.width, spec.size.height), spec.background)
+    size = (spec.size.width, spec.size.height)
+    # Drawn at twice the size and scaled down: Pillow's discs and curves are not antialiased.
+    image = Image.new("RGB", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), spec.background)
     draw = ImageDraw.Draw(image)
     for area in spec.areas:
         _draw_tile(draw, area, font_path)
+    image = image.resize(size, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
 def _draw_tile(draw: Any, area: Area, font_path: Path) -> None:
-    b = area.bounds
+    b = Bounds(**{k: v * SUPERSAMPLE for k, v in area.bounds.model_dump().items()})
     gap = max(12, min(b.width, b.height) // 36)
     box = (b.x + gap, b.y + gap, b.x + b.width - gap, b.y + b.height - gap)
     draw.rounded_rectangle(box, radius=gap * 3, fill=area.color)
@@ -282,28 +293,93 @@ def _draw_tile(draw: Any, area: Area, font_path: Path) -> None:
     r = inner_h // 5
     cy = box[1] + inner_h * 30 // 100
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill="#FFFFFF")
-    if area.icon:
+    if area.icon in ICONS:
+        ICONS[area.icon](draw, (cx, cy), r, area.color)
+    elif area.icon:
         icon_font = _font(font_path, int(r * 1.3))
         draw.text((cx, cy), area.icon, font=icon_font, fill=area.color, anchor="mm")
-    _fit_text(draw, area.label, font_path, (cx, box[1] + inner_h * 64 // 100),
-              max_width=box[2] - box[0] - 2 * gap, size=inner_h // 7, fill="#FFFFFF")
+    _fit_text(
+        draw,
+        area.label,
+        font_path,
+        (cx, box[1] + inner_h * 64 // 100),
+        max_width=box[2] - box[0] - 2 * gap,
+        size=inner_h // 7,
+        fill="#FFFFFF",
+    )
     if area.caption:
-        _fit_text(draw, area.caption, font_path, (cx, box[1] + inner_h * 83 // 100),
-                  max_width=box[2] - box[0] - 2 * gap, size=inner_h // 13,
-                  fill=_mix(area.color, "#FFFFFF", 0.8))
+        _fit_text(
+            draw,
+            area.caption,
+            font_path,
+            (cx, box[1] + inner_h * 83 // 100),
+            max_width=box[2] - box[0] - 2 * gap,
+            size=inner_h // 13,
+            fill=_mix(area.color, "#FFFFFF", 0.8),
+        )
 
 
 def _fit_text(
-    draw: Any, text: str, font_path: Path, at: tuple[int, int], *, max_width: int, size: int,
+    draw: Any,
+    text: str,
+    font_path: Path,
+    at: tuple[int, int],
+    *,
+    max_width: int,
+    size: int,
     fill: Any,
 ) -> None:
     """Draw `text` centred at `at`, shrinking the font until it fits `max_width`."""
     while True:
         font = _font(font_path, size)
-        if draw.textlength(text, font=font) <= max_width or size <= 12:
+        if draw.textlength(text, font=font) <= max_width or size <= 24:
             break
         size -= 4
     draw.text(at, text, font=font, fill=fill, anchor="mm")
+
+
+def _calendar(draw: Any, centre: tuple[int, int], r: int, color: str) -> None:
+    """A calendar page: frame, header band, binder rings and a 3x2 grid of days."""
+    cx, cy = centre
+    w, h = int(r * 1.1), int(r * 1.0)
+    left, top = cx - w // 2, cy - h // 2 + r // 12
+    right, bottom = left + w, top + h
+    line = max(4, r // 12)
+    draw.rounded_rectangle((left, top, right, bottom), radius=r // 8, outline=color, width=line)
+    draw.rectangle((left, top, right, top + h // 4), fill=color)
+    for x in (left + w // 4, right - w // 4):
+        ring = (x - line, top - r // 6, x + line, top + r // 10)
+        draw.rounded_rectangle(ring, radius=line, fill=color)
+    half = w // 15
+    for row in range(2):
+        for col in range(3):
+            x = left + w // 5 + col * (w * 3 // 10)
+            y = top + h // 4 + h // 6 + row * (h // 4)
+            draw.rectangle((x - half, y - half, x + half, y + half), fill=color)
+
+
+def _bell(draw: Any, centre: tuple[int, int], r: int, color: str) -> None:
+    """A notification bell: dome, flared rim and clapper."""
+    cx, cy = centre
+    w = int(r * 0.9)
+    top, rim = cy - int(r * 0.55), cy + int(r * 0.35)
+    draw.pieslice((cx - w // 2, top, cx + w // 2, top + w), 180, 360, fill=color)
+    body = [
+        (cx - w // 2, top + w // 2),
+        (cx + w // 2, top + w // 2),
+        (cx + int(w * 0.62), rim),
+        (cx - int(w * 0.62), rim),
+    ]
+    draw.polygon(body, fill=color)
+    lip = (cx - int(w * 0.7), rim - r // 12, cx + int(w * 0.7), rim + r // 10)
+    draw.rounded_rectangle(lip, radius=r // 20, fill=color)
+    k = r // 7
+    draw.ellipse((cx - k, rim + r // 10 - k // 2, cx + k, rim + r // 10 + k * 3 // 2), fill=color)
+    draw.ellipse((cx - k // 2, top - k, cx + k // 2, top + k // 2), fill=color)
+
+
+# Icons drawn as shapes (name in richmenu.yaml `icon`); any other value is drawn as a glyph.
+ICONS = {"calendar": _calendar, "bell": _bell}
 
 
 def write_image(spec: RichMenuSpec, content_dir: Path = CONTENT_DIR) -> Path:

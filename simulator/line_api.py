@@ -33,7 +33,8 @@ AUTH_MISSING = (
 AUTH_FAILED = (
     "Authentication failed. Confirm that the access token in the authorization header is valid."
 )
-# Only these message types can be quoted, so only they get a quoteToken (REF#sent-messages).
+# LINE returns a quoteToken only for sent messages that can be quoted (text, stickers, images,
+# videos); see https://developers.line.biz/en/reference/messaging-api/#send-reply-message-response
 QUOTABLE = frozenset({"text", "textV2", "sticker", "image", "video"})
 _HEADERS_OF_INTEREST = ("Authorization", "X-Line-Retry-Key", "Content-Type")
 
@@ -538,8 +539,9 @@ class RunningStandin:
         self.standin = standin
         self._server = server
         self.url = f"http://{server.host}:{server.port}"
+        # A short poll interval makes close() take ~50 ms instead of serve_forever's 0.5 s.
         self._thread = threading.Thread(
-            target=server.serve_forever, name="line-api-standin", daemon=True
+            target=server.serve_forever, args=(0.05,), name="line-api-standin", daemon=True
         )
         self._thread.start()
 

@@ -225,7 +225,7 @@ def test_work_left_by_a_dead_process_is_picked_up(webhook, services):
     assert claim_event(services) is not None  # claimed, then the process "dies"
     webhook.drain()
     assert webhook.replies_to(token) == []  # still leased to the dead worker
-    clock.advance(61)
+    clock.advance(21)
     webhook.drain()
     assert webhook.replies_to(token)
 
@@ -255,3 +255,30 @@ def test_slow_line_api_never_delays_the_webhook(app, services, line_api):
         assert [r["replyToken"] for r in line_api.replies()] == [token]
     finally:
         worker.stop()
+
+
+def test_several_workers_share_the_queue_and_answer_each_event_once(webhook, services):
+    """Workers in several processes claim from the database: no event is answered twice."""
+    import threading
+
+    from bot.events import work_once
+
+    tokens = []
+    events = []
+    for i in range(12):
+        user = f"U{i:032x}"
+        tokens.append(webhook.token(user))
+        events.append(builders.text(user, "ドローンとは", tokens[-1]))
+    assert webhook.post(*events).status_code == 200
+
+    def drain() -> None:
+        while work_once(services):
+            pass
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    answered = [r["replyToken"] for r in webhook.line.replies()]
+    assert sorted(answered) == sorted(tokens)

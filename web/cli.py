@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from bot import migrate
 from bot.content import CONTENT_DIR, ContentError
@@ -60,6 +60,7 @@ def content_check() -> None:
 
 
 @click.command("ask")
+@with_appcontext
 @click.argument("question", required=False)
 @click.option("--jsonl", is_flag=True, help="Read one question per line on stdin; write JSON lines.")
 def ask(question: str | None, jsonl: bool) -> None:
@@ -115,14 +116,13 @@ def richmenu_draw(out: Path) -> None:
 def richmenu_deploy() -> None:
     """Create the rich menu on LINE, upload its image and make it every user's default."""
     from bot.line import LineApiError
-    from bot.richmenu import deploy, load_spec
+    from bot.richmenu import load_spec
 
-    svc = services()
     spec = load_spec(CONTENT_DIR)
     image = (CONTENT_DIR / "richmenu.png").read_bytes()
     try:
-        rich_menu_id = deploy(svc.line.messaging, svc.line.blob, spec, image)
-    except LineApiError as e:
+        rich_menu_id = services().line.deploy_rich_menu(spec, image)
+    except (LineApiError, ValueError) as e:
         click.echo(f"LINE refused the rich menu: {e}", err=True)
         sys.exit(1)
     click.echo(f"rich menu {rich_menu_id} is now the default")

@@ -24,6 +24,9 @@ from bot.answers.rules import FieldWeights
 from bot.content import Plan
 
 
+PHRASE = "\x00"  # prefix that keeps phrase keys apart from word keys
+
+
 @dataclass(frozen=True)
 class Doc:
     """One answerable item: an initiative or a glossary term."""
@@ -74,19 +77,24 @@ class LexicalIndex:
         self.n = len(docs)
         w = weights.model_dump()
         top = max(w.values())
-        # token -> doc -> [weighted tf, best field weight]
+        # token -> doc -> [weighted tf, best field weight]; tokens of each doc's own name
+        name_tokens: list[set[str]] = [set() for _ in docs]
         post: dict[str, dict[int, list[float]]] = {}
         lengths = np.zeros(self.n)
         for d, doc in enumerate(docs):
             for name, texts in doc.fields.items():
                 fw = w[name]
                 for text in texts:
-                    toks = analyzer.tokens(analyzer.prepare(text))
+                    toks, phrases = analyzer.analyse(analyzer.prepare(text))
+                    if name in ("title", "headword"):
+                        name_tokens[d].update(toks)
                     lengths[d] += fw * len(toks)
-                    for tok, tf in Counter(toks).items():
+                    for tok, tf in Counter(toks + [PHRASE + p for p in phrases]).items():
                         entry = post.setdefault(tok, {}).setdefault(d, [0.0, 0.0])
                         entry[0] += fw * tf
                         entry[1] = max(entry[1], fw)
+        self._name_fields = ("title", "headword", "aliases")
+        name_total = np.zeros(self.n)
         avg = float(lengths.mean()) or 1.0
         norm = self.K1 * (1 - self.B + self.B * lengths / avg)
         self.unknown_idf = math.log(1 + (self.n + 0.5) / 0.5)
@@ -97,29 +105,45 @@ class LexicalIndex:
             fw = np.array([docs_tf[i][1] for i in idx])
             idf = math.log(1 + (self.n - len(idx) + 0.5) / (len(idx) + 0.5))
             bm = idf * wtf * (self.K1 + 1) / (wtf + norm[idx])
+            named = np.array([d for d in idx if tok in name_tokens[d]], dtype=np.intp)
+            name_total[named] += idf
             credit = idf * (0.5 + 0.5 * fw / top)  # a title word explains more than body text
-            self._post[tok] = (idx, bm, credit, idf)
+            self._post[tok] = (idx, bm, credit, idf, named)
+        self._name_total = np.maximum(name_total, 1e-9)
 
     def known(self, token: str) -> bool:
         return token in self._post
 
-    def score(self, tokens: list[str], unknown_weight: float) -> tuple[np.ndarray, np.ndarray]:
-        """(bm25f, coverage 0..1) per document for the question's content words."""
+    def score(
+        self, tokens: list[str], phrases: list[str], unknown_weight: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bm25f, coverage 0..1, name coverage 0..1) per document.
+
+        Coverage: how much of the question the document explains. Name coverage: how much of
+        the document's title/headword the question names (AI names AI fully, AI-OCR half).
+
+        An unknown word lowers every coverage (the plan does not explain it); an unknown
+        phrase counts for nothing (its words were counted already).
+        """
         bm = np.zeros(self.n)
         cov = np.zeros(self.n)
+        named_cov = np.zeros(self.n)
         total = 0.0
-        for tok in dict.fromkeys(tokens):
+        keys = [*dict.fromkeys(tokens), *(PHRASE + p for p in dict.fromkeys(phrases))]
+        for tok in keys:
             hit = self._post.get(tok)
             if hit is None:
-                total += self.unknown_idf * unknown_weight
+                if not tok.startswith(PHRASE):
+                    total += self.unknown_idf * unknown_weight
                 continue
-            idx, b, credit, idf = hit
+            idx, b, credit, idf, named = hit
+            named_cov[named] += idf
             bm[idx] += b
             cov[idx] += credit
             total += idf
         if total > 0:
             cov /= total
-        return bm, cov
+        return bm, cov, np.minimum(named_cov / self._name_total, 1.0)
 
 
 class NameIndex:
@@ -131,7 +155,8 @@ class NameIndex:
         for d, doc in enumerate(docs):
             seen: set[str] = set()
             for name in doc.names:
-                for variant in (name, analyzer.prepare(name)):
+                variants = (name, analyzer.prepare(name), analyzer.reading(name))
+                for variant in variants:
                     key = fold_key(variant)
                     if len(key) >= 2 and key not in seen:
                         seen.add(key)

@@ -9,13 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.answers.normalize import katakana, soft
+from bot.answers.normalize import katakana, pattern_fold, soft
 from bot.answers.rules import AnsweringRules
 
 
-def fold_for_patterns(text: str) -> str:
-    """The form both patterns and questions take before regex matching."""
-    return katakana(soft(text))
+fold_for_patterns = pattern_fold
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -55,14 +53,23 @@ class IntentRules:
 
     @staticmethod
     def _rest(pattern: re.Pattern[str] | None, text: str) -> tuple[str, bool]:
+        """`text` (soft form) without what `pattern` matches in its katakana fold."""
         if pattern is None:
             return text, False
-        rest, n = pattern.subn(" ", text)
-        return rest, n > 0
+        spans = [m.span() for m in pattern.finditer(katakana(text)) if m.end() > m.start()]
+        if not spans:
+            return text, False
+        out, last = [], 0
+        for a, b in spans:
+            out.append(text[last:a])
+            out.append(" ")
+            last = b
+        out.append(text[last:])
+        return "".join(out), True
 
     def small_talk(self, question: str) -> str | None:
         """'greeting' / 'thanks' when the message is nothing but small talk."""
-        text = fold_for_patterns(question)
+        text = soft(question)
         rest, thanked = self._rest(self._thanks, text)
         rest, greeted = self._rest(self._greeting, rest)
         if not (thanked or greeted):
@@ -74,14 +81,14 @@ class IntentRules:
 
     def strip_small_talk(self, question: str) -> str:
         """The question without a leading こんにちは or trailing ありがとう."""
-        text = fold_for_patterns(question)
+        text = soft(question)
         text, _ = self._rest(self._thanks, text)
         text, _ = self._rest(self._greeting, text)
         return text
 
     def browse(self, question: str) -> bool:
         """A list request: a browse word and nothing else but fillers."""
-        text = fold_for_patterns(question)
+        text = soft(question)
         rest, asked = self._rest(self._browse, text)
         if not asked:
             return False
@@ -91,21 +98,21 @@ class IntentRules:
 
     def topic(self, question: str) -> str | None:
         """The first declined topic the question mentions."""
-        text = fold_for_patterns(question)
+        text = soft(question)
         for name, pattern in self._topics:
-            if pattern is not None and pattern.search(text):
+            if pattern is not None and pattern.search(katakana(text)):
                 return name
         return None
 
     def lean(self, question: str) -> Lean:
-        text = fold_for_patterns(question)
+        text = soft(question)
         return Lean(
-            term=bool(self._term and self._term.search(text)),
-            initiative=bool(self._initiative and self._initiative.search(text)),
+            term=bool(self._term and self._term.search(katakana(text))),
+            initiative=bool(self._initiative and self._initiative.search(katakana(text))),
         )
 
     def core(self, question: str) -> str:
         """The question without its asking phrase (とは, って何, 教えて …): the named thing."""
-        text = fold_for_patterns(question)
+        text = soft(question)
         rest, _ = self._rest(self._strip, text)
         return rest.strip()

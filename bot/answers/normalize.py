@@ -55,9 +55,13 @@ def soft(text: str) -> str:
     return "".join(out)
 
 
+_HIRA_TO_KATA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
+
+
 def katakana(text: str) -> str:
-    """Hiragana -> katakana (the folding used for every kana comparison)."""
-    return jaconv.hira2kata(text)
+    """Hiragana -> katakana, one character for one, so spans found in the folded text
+    are valid in the original."""
+    return text.translate(_HIRA_TO_KATA)
 
 
 _KEY_DROP = re.compile(r"[\sー・･、。,.!?！？「」『』()（）\[\]【】〈〉<>＜＞\"'“”‘’:;／/=＝※*＊☆★]+")
@@ -72,6 +76,14 @@ def fold_key(text: str) -> str:
     AIOCR).
     """
     return _KEY_DROP.sub("", katakana(soft(text))).replace("-", "")
+
+
+def pattern_fold(text: str) -> str:
+    """The form both answering.yaml patterns and questions take before regex matching.
+
+    NFKC turns full-width ？ into ?, so patterns must escape it (\\?) like any regex.
+    """
+    return katakana(soft(text))
 
 
 def kana_runs_to_katakana(text: str) -> str:
@@ -89,8 +101,8 @@ def kana_runs_to_katakana(text: str) -> str:
 
 # --- initiative numbers --------------------------------------------------------------------
 
-_SEP = r"\s*(?:[" + re.escape(_DASHES) + r"ー〜～~_.・]|の|之|ノ)\s*"
-_NUMBER = re.compile(r"(?<![0-9.,])([1-9])" + _SEP + r"([1-9][0-9]?)(?![0-9]|\s*[%.,])")
+_SEP = r"\s*(?:[" + re.escape(_DASHES) + r"ー〜～~_・]|の|之|ノ)\s*"
+_NUMBER = re.compile(r"(?<![0-9])(?<![0-9][.,])([1-9])" + _SEP + r"([1-9][0-9]?)(?![0-9]|\s*[%.,])")
 
 
 def initiative_numbers(text: str) -> list[str]:
@@ -164,6 +176,7 @@ class SynonymTable:
 # --- tokens --------------------------------------------------------------------------------
 
 _KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞"}
+_DROP_POS2 = {"数詞", "非自立可能", "助動詞語幹"}
 
 
 class Analyzer:
@@ -180,7 +193,13 @@ class Analyzer:
         self._tok = Dictionary().tokenizer()
         self._mode = SplitMode.A
         self.synonyms = synonyms
-        self.stopwords = frozenset(fold_key(w) for w in stopwords)
+        # a stop word is known by its own key and by its dictionary form (就く -> つく)
+        keys = {fold_key(w) for w in stopwords}
+        for w in stopwords:
+            ms = self._tok.tokenize(soft(w), self._mode)
+            if len(ms) == 1:
+                keys.add(fold_key(ms[0].normalized_form()))
+        self.stopwords = frozenset(keys)
 
     def prepare(self, text: str) -> str:
         """soft + synonyms + hiragana loanwords to katakana: the form every scorer sees."""
@@ -188,15 +207,40 @@ class Analyzer:
 
     def tokens(self, prepared: str) -> list[str]:
         """Content-word keys of already `prepare`d text, in order (duplicates kept)."""
-        out: list[str] = []
+        return self.analyse(prepared)[0]
+
+    def analyse(self, prepared: str) -> tuple[list[str], list[str]]:
+        """(content-word keys, phrase keys).
+
+        Phrases are adjacent content nouns joined (電子+契約 -> 電子契約): a question that
+        names a compound should prefer the document that uses the same compound over one
+        that has both words apart.
+        """
+        words: list[str] = []
+        phrases: list[str] = []
+        prev: str | None = None
         for m in self._tok.tokenize(prepared, self._mode):
             pos = m.part_of_speech()
-            if pos[0] not in _KEEP_POS or pos[1] in ("数詞", "非自立可能"):
-                continue
             key = fold_key(m.normalized_form())
-            if not key or key in self.stopwords:
+            keep = (
+                pos[0] in _KEEP_POS
+                and pos[1] not in _DROP_POS2
+                and key
+                and key not in self.stopwords
+                and not (len(key) == 1 and _is_kana(key))
+            )
+            if not keep:
+                prev = None
                 continue
-            if len(key) == 1 and _is_kana(key):
-                continue
-            out.append(key)
-        return out
+            words.append(key)
+            if pos[0] == "名詞":
+                if prev is not None:
+                    phrases.append(prev + key)
+                prev = key
+            else:
+                prev = None
+        return words, phrases
+
+    def reading(self, text: str) -> str:
+        """Katakana reading of `text` (要配慮者 -> ヨウハイリョシャ) for kana-only questions."""
+        return "".join(m.reading_form() for m in self._tok.tokenize(soft(text), self._mode))

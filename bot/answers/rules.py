@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.answers.normalize import pattern_fold
 from bot.content import CONTENT_DIR, ContentError
 
 
@@ -22,7 +23,7 @@ class _Frozen(BaseModel):
 def _check_regexes(values: tuple[str, ...]) -> tuple[str, ...]:
     for v in values:
         try:
-            re.compile(v)
+            re.compile(pattern_fold(v))
         except re.error as e:
             raise ValueError(f"not a valid regular expression {v!r}: {e}") from e
     return values
@@ -33,6 +34,8 @@ class Thresholds(_Frozen):
 
     answer: float = Field(ge=0, le=1)  # top score at or above -> may answer
     margin: float = Field(ge=0, le=1)  # ... and at least this far ahead of the runner-up
+    clear_answer: float = Field(ge=0, le=1)  # a lower top score may answer ...
+    clear_lead: float = Field(ge=0, le=1)  # ... when the runner-up is at most this share of it
     candidates: float = Field(ge=0, le=1)  # top score at or above -> 「もしかして」
     offtopic_override: float = Field(ge=0, le=1)  # a plan match this strong beats a topic
     semantic_below: float = Field(ge=0, le=1)  # run the semantic stage when unsure

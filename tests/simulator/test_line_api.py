@@ -129,9 +129,9 @@ def test_invalid_body_is_400_with_line_style_details(
 
 
 def test_wrong_or_missing_token_is_401(running: RunningStandin, standin: LineApiStandin) -> None:
-    with ApiClient(Configuration(host=running.url, access_token="wrong")) as client:
-        with pytest.raises(ApiException) as caught:
-            MessagingApi(client).push_message(PushMessageRequest(to="U1", messages=[text()]))
+    configuration = Configuration(host=running.url, access_token="wrong")
+    with ApiClient(configuration) as client, pytest.raises(ApiException) as caught:
+        MessagingApi(client).push_message(PushMessageRequest(to="U1", messages=[text()]))
     assert caught.value.status == 401
     assert json.loads(caught.value.body)["message"].startswith("Authentication failed")
     missing = requests.get(f"{running.url}/v2/bot/info", timeout=5)
@@ -286,7 +286,7 @@ def test_blueprint_works_under_a_url_prefix() -> None:
     app = Flask(__name__)
     app.register_blueprint(create_blueprint(standin), url_prefix="/_line")
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         host = f"http://127.0.0.1:{server.port}/_line"

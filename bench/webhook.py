@@ -1,0 +1,626 @@
+"""Webhook throughput under gunicorn, beside the SDK's echo pattern and a bare verifier.
+
+Three servers run in turn, each under gunicorn with 2 workers on a free loopback port:
+
+- ``bare``: verifies and parses only (bench/bare_app.py), sync workers: the limit;
+- ``echo``: line-bot-sdk-python's flask-echo pattern, replying synchronously in the request
+  (bench/echo_app.py), sync workers, as the SDK example would run;
+- ``bot``: this app (``app:create_app()``) with the Procfile's settings (2 workers,
+  ``--threads 4``): verify, deduplicate, persist, then answer and reply from the background
+  workers through the outbox.
+
+All replies go to the LINE API stand-in (simulator/line_api.py, validation on, strict reply
+tokens) in a process of its own (bench/standin_server.py). A load generator in another
+process (bench/loadgen.py) posts signed single-event bodies over C concurrent connections.
+For each server: requests/s, webhook p50/p99, replies the stand-in accepted (after waiting
+for the bot's queue to drain) and, since the bot replies off the request path, the time to
+its last reply and the reply latency end to end. Not a test: it prints figures.
+
+    .venv/bin/python bench/webhook.py                 # SQLite (fresh file), N=2000, C=8
+    .venv/bin/python bench/webhook.py --postgres      # PostgreSQL at 127.0.0.1:5432/test
+    .venv/bin/python bench/webhook.py -n 500 --servers bot   # quick look at the bot alone
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: `python bench/webhook.py`
+    sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-channel-secret"
+TOKEN = "bench-channel-access-token"
+WORKERS = 2
+PG_BASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_SCHEMA = "bench_webhook"  # our own schema: tables in `public` (the tests') stay untouched
+P99_TARGET_MS = 50.0
+
+# What citizens ask the city's account: plan topics, everyday phrasing, small talk, off-topic.
+QUESTIONS = [
+    "マイナカード",
+    "マイナンバーカードの交付率は今何パーセント？",
+    "市役所の手続きってネットでできるようになるの？",
+    "書かない窓口ってなに",
+    "公園のベンチが壊れていたらスマホで連絡できますか",
+    "子育ての相談をオンラインでしたい",
+    "コンビニで住民票は取れますか",
+    "学校のタブレット端末について教えて",
+    "公共施設の予約はネットでできる？",
+    "市役所のフリーWi-Fiはありますか",
+    "取組1-5",
+    "DXって何ですか",
+    "高齢者向けのスマホ教室はありますか",
+    "キャッシュレス決済で税金を払いたい",
+    "こんにちは",
+    "ありがとう",
+    "オープンデータはどこで見られますか",
+    "今日の天気は？",
+    "一覧",
+    "電子申請の件数はどれくらい増えた？",
+]
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """One server under test: a gunicorn app target and its worker options."""
+
+    name: str
+    title: str
+    target: str
+    gunicorn_args: tuple[str, ...]
+    replies: bool  # whether it answers every text message
+
+
+@dataclass
+class Result:
+    """The figures of one server's measured run."""
+
+    name: str
+    requests: int
+    seconds: float
+    latency_ms: list[float]
+    statuses: dict[str, int]
+    errors: int
+    replies: int
+    rejected: int
+    rejections: list[str]
+    e2e_seconds: float | None = None
+    reply_latency_ms: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return len(self.latency_ms) / self.seconds if self.seconds else 0.0
+
+    @property
+    def e2e_rps(self) -> float | None:
+        if not self.e2e_seconds or not self.replies:
+            return None
+        return self.replies / self.e2e_seconds
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100.0 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_env() -> dict[str, str]:
+    """The environment for child processes: ours, minus development switches."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"APP_ENV", "FLASK_DEBUG", "SIMULATOR", "DATABASE_URL", "PORT"}
+    }
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def stop(proc: subprocess.Popen[Any] | None, grace: float = 10.0) -> None:
+    """Terminate a child started with start_new_session=True, and its whole process group."""
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+class Standin:
+    """The LINE stand-in process and a client for its /__bench endpoints."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.standin_server", "--token", TOKEN],
+            cwd=ROOT,
+            env=base_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.url = self._wait_ready(20.0)
+        self.http = requests.Session()
+
+    def _wait_ready(self, timeout: float) -> str:
+        assert self.proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                raise RuntimeError("the LINE stand-in did not start")
+            line = self.proc.stdout.readline().strip()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"the LINE stand-in said {line!r}")
+        return line.split(" ", 1)[1]
+
+    def reset(self) -> None:
+        self.http.post(f"{self.url}/__bench/reset", timeout=10).raise_for_status()
+
+    def tokens(self, users: list[str]) -> list[str]:
+        r = self.http.post(f"{self.url}/__bench/tokens", json={"users": users}, timeout=30)
+        r.raise_for_status()
+        return list(r.json()["tokens"])
+
+    def stats(self) -> dict[str, Any]:
+        r = self.http.get(f"{self.url}/__bench/stats", timeout=10)
+        r.raise_for_status()
+        return dict(r.json())
+
+    def times(self) -> dict[str, float]:
+        r = self.http.get(f"{self.url}/__bench/times", timeout=30)
+        r.raise_for_status()
+        return dict(r.json())
+
+    def sample(self, n: int = 3) -> list[str]:
+        r = self.http.get(f"{self.url}/__bench/sample", params={"n": n}, timeout=10)
+        r.raise_for_status()
+        return list(r.json())
+
+    def wait_for(self, expected: int, timeout: float) -> dict[str, Any]:
+        """Poll until `expected` replies were answered (accepted or rejected) or `timeout`."""
+        deadline = time.monotonic() + timeout
+        stats = self.stats()
+        while stats["accepted"] + stats["rejected"] < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+            stats = self.stats()
+        return stats
+
+    def close(self) -> None:
+        self.http.close()
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            stop(self.proc)
+
+
+@contextlib.contextmanager
+def gunicorn(
+    spec: ServerSpec, env: dict[str, str], log_path: Path
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """Serve `spec` under gunicorn on a free loopback port until the block ends."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        spec.target,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--timeout",
+        "30",
+        "--access-logfile",
+        "-",
+        *spec.gunicorn_args,
+    ]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_listening(port, proc, log_path, 30.0)
+            yield port, proc
+        finally:
+            stop(proc)
+
+
+def wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Wait until both workers answer HTTP (GET / may 404: that is an answer)."""
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{tail(log)}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+            answered += 1
+            if answered >= 2 * WORKERS:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer on port {port}:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run_load(port: int, bodies: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
+    """Run bench/loadgen.py in its own process over `bodies`; return its figures."""
+    job = {
+        "host": "127.0.0.1",
+        "port": port,
+        "concurrency": concurrency,
+        "timeout": 30,
+        "max_seconds": 240,
+        "requests": bodies,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        cwd=ROOT,
+        env=base_env(),
+        input=json.dumps(job, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout))
+
+
+# --- workload -------------------------------------------------------------------------------
+
+
+def make_requests(
+    standin: Standin, count: int, users: list[str], rng: random.Random
+) -> list[dict[str, str]]:
+    """`count` signed bodies, one text event each, with stand-in-issued reply tokens."""
+    from tests import builders
+
+    senders = [rng.choice(users) for _ in range(count)]
+    tokens = standin.tokens(senders)
+    out = []
+    for i, (user, token) in enumerate(zip(senders, tokens, strict=True)):
+        raw = builders.body(builders.text(user, QUESTIONS[i % len(QUESTIONS)], token))
+        out.append({"body": raw, "signature": builders.sign(SECRET, raw), "token": token})
+    return out
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+def prepare_database(postgres: bool, workdir: Path) -> str:
+    """A fresh, migrated database for the bot; returns its URL."""
+    from sqlalchemy import create_engine, text
+
+    from bot import migrate
+
+    if not postgres:
+        url = f"sqlite:///{workdir / 'bot.sqlite3'}"
+        migrate.upgrade(url)
+        return url
+    engine = create_engine(PG_BASE_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    finally:
+        engine.dispose()
+    url = f"{PG_BASE_URL}?options=-csearch_path%3D{PG_SCHEMA}"
+    migrate.upgrade(url)
+    return url
+
+
+def database_facts(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                version = conn.execute(text("select sqlite_version()")).scalar_one()
+                return f"SQLite {version} (file, WAL)"
+            version = conn.execute(text("show server_version")).scalar_one()
+            return f"PostgreSQL {version} (schema {PG_SCHEMA} of database test)"
+    finally:
+        engine.dispose()
+
+
+def queue_summary(url: str) -> str:
+    """Events and replies by status after the bot's run: evidence the work was done."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            parts = []
+            for table in ("webhook_events", "outgoing_replies"):
+                rows = conn.execute(
+                    text(f"select status, count(*) from {table} group by status order by 1")
+                ).all()
+                parts.append(f"{table}: " + ", ".join(f"{s}={n}" for s, n in rows))
+            return "; ".join(parts)
+    finally:
+        engine.dispose()
+
+
+# --- one server -----------------------------------------------------------------------------
+
+
+def bench_server(
+    spec: ServerSpec,
+    env: dict[str, str],
+    standin: Standin,
+    args: argparse.Namespace,
+    users: list[str],
+    log_path: Path,
+) -> Result:
+    rng = random.Random(f"{spec.name}-{args.seed}")
+    standin.reset()
+    warmup = make_requests(standin, args.warmup, users, rng)
+    measured = make_requests(standin, args.n, users, rng)
+    with gunicorn(spec, env, log_path) as (port, _proc):
+        # Warm-up: both workers import, connect and (the bot) build the answer engine.
+        run_load(port, warmup, args.concurrency)
+        if spec.replies:
+            standin.wait_for(len(warmup), args.drain_timeout)
+        before = standin.stats()
+        load = run_load(port, measured, args.concurrency)
+        expected = before["accepted"] + before["rejected"] + (args.n if spec.replies else 0)
+        after = standin.wait_for(expected, args.drain_timeout) if spec.replies else standin.stats()
+        times = standin.times() if spec.replies else {}
+        samples = standin.sample(3) if spec.replies else []
+    latencies = [x for x in load["latency_ms"] if x is not None]
+    result = Result(
+        name=spec.name,
+        requests=len(measured),
+        seconds=load["end"] - load["start"],
+        latency_ms=latencies,
+        statuses=load["statuses"],
+        errors=load["error_count"],
+        replies=after["accepted"] - before["accepted"],
+        rejected=after["rejected"] - before["rejected"],
+        rejections=after["rejections"],
+    )
+    if spec.replies and after["last_accept"] is not None and result.replies:
+        result.e2e_seconds = after["last_accept"] - load["start"]
+        result.reply_latency_ms = [
+            (times[r["token"]] - sent) * 1000.0
+            for r, sent in zip(measured, load["sent_at"], strict=True)
+            if sent is not None and r["token"] in times
+        ]
+    if load["errors"]:
+        result.notes.append(f"client errors, first: {load['errors'][0]}")
+    if samples:
+        result.notes.append("sample replies: " + " | ".join(s[:40] for s in samples))
+    problems = log_problems(log_path)
+    if problems:
+        result.notes.append(f"{problems} ERROR/Traceback line(s) in {log_path}")
+    return result
+
+
+def log_problems(path: Path) -> int:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return 0
+    return sum(1 for line in text.splitlines() if " ERROR " in line or "Traceback" in line)
+
+
+def describe(r: Result) -> str:
+    lines = [
+        f"  requests {len(r.latency_ms)}/{r.requests} in {r.seconds:.2f}s -> {r.rps:,.0f} req/s",
+        f"  webhook latency ms: p50 {pct(r.latency_ms, 50):.1f}  p90 {pct(r.latency_ms, 90):.1f}"
+        f"  p99 {pct(r.latency_ms, 99):.1f}  max {max(r.latency_ms, default=float('nan')):.1f}",
+        f"  HTTP statuses {r.statuses}; client errors {r.errors}",
+        f"  replies accepted by the stand-in: {r.replies}; rejected: {r.rejected}",
+    ]
+    if r.rejections:
+        lines.append(f"  first rejections: {r.rejections}")
+    if r.e2e_seconds is not None:
+        lines.append(
+            f"  end to end: last reply {r.e2e_seconds:.2f}s after the first request"
+            f" -> {r.e2e_rps or 0:,.0f} replies/s"
+        )
+    if r.reply_latency_ms:
+        lines.append(
+            f"  reply latency ms (request sent -> reply at LINE): "
+            f"p50 {pct(r.reply_latency_ms, 50):.1f}  p99 {pct(r.reply_latency_ms, 99):.1f}"
+            f"  max {max(r.reply_latency_ms):.1f}"
+        )
+    lines += [f"  {note}" for note in r.notes]
+    return "\n".join(lines)
+
+
+def print_table(results: dict[str, Result]) -> None:
+    header = (
+        f"{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'replies':>10}"
+        f"{'e2e s':>8}{'replies/s':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results.values():
+        e2e = f"{r.e2e_seconds:.2f}" if r.e2e_seconds is not None else "-"
+        e2e_rps = f"{r.e2e_rps:,.0f}" if r.e2e_rps is not None else "-"
+        print(
+            f"{r.name:<8}{r.rps:>9,.0f}{pct(r.latency_ms, 50):>9.1f}{pct(r.latency_ms, 99):>9.1f}"
+            f"{f'{r.replies}/{r.requests}':>10}{e2e:>8}{e2e_rps:>11}"
+        )
+    bot, echo, bare = (results.get(k) for k in ("bot", "echo", "bare"))
+    if bot is None:
+        return
+    print()
+    if echo is not None and echo.rps:
+        print(f"bot/echo  webhook req/s: {bot.rps / echo.rps:.2f}", end="")
+        if bot.e2e_rps and echo.e2e_rps:
+            print(f"   replies/s end to end: {bot.e2e_rps / echo.e2e_rps:.2f}", end="")
+        print()
+    if bare is not None and bare.rps:
+        print(f"bot/bare  webhook req/s: {bot.rps / bare.rps:.2f}  (distance to the limit)")
+    p99 = pct(bot.latency_ms, 99)
+    verdicts = [f"bot p99 {p99:.1f} ms {'<' if p99 < P99_TARGET_MS else '>='} {P99_TARGET_MS:g}"]
+    if echo is not None:
+        verdicts.append(f"bot req/s {'>=' if bot.rps >= echo.rps else '<'} echo req/s")
+        if bot.e2e_rps and echo.e2e_rps:
+            verdicts.append(
+                f"bot replies/s {'>=' if bot.e2e_rps >= echo.e2e_rps else '<'} echo replies/s"
+            )
+    verdicts.append(f"bot replies delivered {bot.replies}/{bot.requests}")
+    print("target: " + "; ".join(verdicts))
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("-n", type=int, default=2000, help="measured requests per server")
+    p.add_argument("-c", "--concurrency", type=int, default=8, help="concurrent connections")
+    p.add_argument("--warmup", type=int, default=200, help="unmeasured requests first")
+    p.add_argument("--users", type=int, default=500, help="distinct LINE users sending")
+    p.add_argument("--postgres", action="store_true", help=f"bot on {PG_BASE_URL}")
+    p.add_argument(
+        "--servers",
+        default="bare,echo,bot",
+        help="comma-separated subset of bare,echo,bot, run in this order",
+    )
+    p.add_argument("--drain-timeout", type=float, default=60.0, help="max wait for replies (s)")
+    p.add_argument("--seed", default="1")
+    p.add_argument("--keep", action="store_true", help="keep the work dir (logs, SQLite file)")
+    args = p.parse_args(argv)
+    unknown = set(args.servers.split(",")) - {"bare", "echo", "bot"}
+    if unknown:
+        p.error(f"unknown server(s): {', '.join(sorted(unknown))}")
+    if args.n < 1 or args.concurrency < 1 or args.warmup < 0:
+        p.error("-n and -c must be positive, --warmup not negative")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    specs = {
+        "bare": ServerSpec("bare", "verify + parse only", "bench.bare_app:app", (), False),
+        "echo": ServerSpec("echo", "SDK flask-echo, sync reply", "bench.echo_app:app", (), True),
+        # The Procfile's web line: --workers 2 --threads 4 --timeout 30 --access-logfile -
+        "bot": ServerSpec(
+            "bot", "the bot (Procfile)", "app:create_app()", ("--threads", "4"), True
+        ),
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
+    rng = random.Random(args.seed)
+    users = ["U" + "".join(rng.choices("0123456789abcdef", k=32)) for _ in range(args.users)]
+    standin: Standin | None = None
+    results: dict[str, Result] = {}
+    try:
+        database_url = prepare_database(args.postgres, workdir)
+        standin = Standin()
+        print(
+            f"machine: {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
+            f"Python {platform.python_version()} on {platform.platform()}"
+        )
+        print(
+            f"gunicorn {metadata.version('gunicorn')}, line-bot-sdk "
+            f"{metadata.version('line-bot-sdk')}, Flask {metadata.version('flask')}; "
+            f"bot database: {database_facts(database_url)}"
+        )
+        print(
+            f"load: N={args.n} per server after {args.warmup} warm-up, C={args.concurrency}, "
+            f"{args.users} users, {len(QUESTIONS)} questions cycled; LINE stand-in {standin.url}"
+        )
+        common = {
+            **base_env(),
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+            "LINE_API_BASE_URL": standin.url,
+            "LINE_API_DATA_BASE_URL": standin.url,
+            "WEB_CONCURRENCY": str(WORKERS),
+        }
+        envs = {
+            "bare": common,
+            "echo": common,
+            "bot": {
+                **common,
+                "DATABASE_URL": database_url,
+                "EVENT_WORKER": "thread",
+                "SECRET_KEY": "bench-secret-key",
+            },
+        }
+        for name in args.servers.split(","):
+            spec = specs[name]
+            flags = " ".join([f"--workers {WORKERS}", *spec.gunicorn_args]) or "sync"
+            print(f"\n== {name}: {spec.title} — gunicorn {spec.target} {flags}")
+            started = time.monotonic()
+            result = bench_server(spec, envs[name], standin, args, users, workdir / f"{name}.log")
+            if name == "bot":
+                result.notes.append(queue_summary(database_url))
+            results[name] = result
+            print(describe(result))
+            print(f"  ({time.monotonic() - started:.1f}s for this server)")
+        print()
+        print_table(results)
+        return 0
+    finally:
+        if standin is not None:
+            standin.close()
+        if args.keep:
+            print(f"\nwork dir kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""AnswerEngine: a citizen's free-text question -> Result (intent + ranked matches).
+
+The order of decisions, and why:
+1. blank input -> "empty"; an initiative number in any form (1-5, １－５, 1の5) -> that
+   initiative, because a number is unambiguous.
+2. nothing but small talk -> "greeting"/"thanks"; a list request -> "browse". These never
+   reach the ranking, so こんにちは can never be answered with a plan item.
+3. lexical ranking (coverage + BM25F over content words, and name similarity for typos
+   and kana-only input), nudged by the wording: 「〜とは」「意味」 lean to a glossary term,
+   「いつ」「目標」「予定」 to an initiative. A bare word that is both a term and an
+   initiative (ドローン, テレワーク) goes to the term: its definition is the shortest useful
+   answer and the term's reply links to the initiative.
+4. a declined topic (天気, ごみ, 市長 …) wins unless the plan matches very strongly.
+5. confident (score and margin over the runner-up) -> "answer"; otherwise the semantic
+   model, when available, re-ranks (cascade: most questions never pay for it); then
+   "candidates" (≤ 3, 「もしかして」) when something is near, else "fallback".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
+from bot.answers.intent import IntentRules
+from bot.answers.normalize import Analyzer, SynonymTable, fold_key, initiative_numbers, is_blank
+from bot.answers.rules import AnsweringRules, load_rules
+from bot.answers.semantic import BackgroundSemantic, SemanticScorer, load_semantic
+from bot.content import Plan
+
+Kind = Literal["initiative", "term"]
+Intent = Literal[
+    "answer", "candidates", "fallback", "greeting", "thanks", "offtopic", "browse", "empty"
+]
+MAX_MATCHES = 5
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: Kind
+    id: str  # "1-5" or the term headword
+    title: str  # initiative title or term headword
+    score: float  # calibrated 0..1 confidence-like score, best first
+
+
+@dataclass(frozen=True)
+class Result:
+    question: str
+    intent: Intent
+    matches: tuple[Match, ...] = ()  # best first, at most 5
+    topic: str | None = None  # for offtopic: which declined topic
+    semantic: bool = False  # True when the semantic stage was consulted
+
+    @property
+    def confident(self) -> bool:
+        return self.intent == "answer"
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    order: np.ndarray  # document indices, best first
+    scores: np.ndarray  # per document, 0..1
+
+
+class AnswerEngine:
+    """Built once from the plan; `ask` is pure and thread-safe."""
+
+    SEM_FLOOR = 0.25  # USE cosine at or below: no evidence
+    SEM_CEIL = 0.75  # at or above: as strong as an exact name
+    SEM_WEIGHT = 0.4
+    BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
+
+    def __init__(
+        self, plan: Plan, rules: AnsweringRules, semantic: SemanticScorer | None
+    ) -> None:
+        self.plan = plan
+        self.rules = rules
+        groups = [(g.canonical, g.variants) for g in plan.synonyms]
+        # A term's aliases are synonyms of its headword everywhere (個人番号カード).
+        groups += [(t.headword, t.aliases) for t in plan.terms if t.aliases]
+        self.analyzer = Analyzer(SynonymTable.build(groups), rules.question_words)
+        self.docs: list[Doc] = plan_docs(plan)
+        self.lexical = LexicalIndex(self.docs, self.analyzer, rules.field_weights)
+        self.names = NameIndex(self.docs, self.analyzer)
+        self.intents = IntentRules(rules)
+        self.semantic = semantic
+        self._is_term = np.array([d.kind == "term" for d in self.docs])
+        self._by_id = {(d.kind, d.id): i for i, d in enumerate(self.docs)}
+        self._linked = self._link_pairs(plan)
+
+    @classmethod
+    def from_content(
+        cls, plan: Plan, rules: AnsweringRules | None = None, semantic: bool = True
+    ) -> AnswerEngine:
+        """The engine for `plan`; semantic=True loads the optional model in the background."""
+        rules = rules or load_rules()
+        engine = cls(plan, rules, None)
+        if semantic:
+            engine.semantic = load_semantic([d.semantic_text for d in engine.docs])
+        return engine
+
+    def wait_semantic(self, timeout: float | None = None) -> bool:
+        """Block until the semantic model is loaded; True when it is in use."""
+        if isinstance(self.semantic, BackgroundSemantic):
+            return self.semantic.wait(timeout)
+        return self.semantic is not None
+
+    def _link_pairs(self, plan: Plan) -> set[tuple[int, int]]:
+        """(term, initiative) pairs that name the same thing: not rivals for the margin."""
+        pairs: set[tuple[int, int]] = set()
+        for ini in plan.initiatives:
+            i = self._by_id[("initiative", ini.id)]
+            title = fold_key(ini.title)
+            names = [title, *(fold_key(k) for k in ini.keywords)]
+            for term in plan.terms:
+                t = self._by_id[("term", term.headword)]
+                head = fold_key(term.headword)
+                # ドローン / ドローンの活用; チャットボット as a keyword of 1-5; ※-marked terms
+                if (
+                    any(head in n for n in names)
+                    or term.headword in ini.terms
+                    or ini.id in term.initiatives
+                ):
+                    pairs.add((t, i))
+                    pairs.add((i, t))
+        return pairs
+
+    # --- the question ------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Result:
+        if is_blank(question):
+            return Result(question, "empty")
+        numbered = self._numbered(question)
+        if numbered is not None:
+            return numbered
+        talk = self.intents.small_talk(question)
+        if talk is not None:
+            return Result(question, talk)  # type: ignore[arg-type]
+        if self.intents.browse(question):
+            return Result(question, "browse")
+        text = self.intents.strip_small_talk(question)
+        ranked = self._rank(text)
+        th = self.rules.thresholds
+        top = float(ranked.scores[ranked.order[0]])
+        topic = self.intents.topic(text)
+        if topic is not None and top < th.offtopic_override:
+            return Result(question, "offtopic", topic=topic)
+        intent = self._decide(ranked)
+        used_semantic = False
+        if intent != "answer" and top < th.semantic_below and self.semantic is not None:
+            sims = self.semantic.similarities(text)
+            if sims is not None:
+                used_semantic = True
+                ranked = self._fuse(ranked, sims)
+                intent = self._decide(ranked)
+        if intent == "fallback" and talk is None and self.intents.small_talk(question):
+            intent = "greeting"
+        return Result(question, intent, self._matches(ranked, intent), semantic=used_semantic)
+
+    def _numbered(self, question: str) -> Result | None:
+        ids = [i for i in initiative_numbers(question) if ("initiative", i) in self._by_id]
+        if not ids:
+            return None
+        found = tuple(
+            Match("initiative", i, self.plan.initiative_by_id[i].title, 1.0)
+            for i in dict.fromkeys(ids)
+        )
+        return Result(question, "answer", found[:MAX_MATCHES])
+
+    def _rank(self, text: str) -> _Ranked:
+        core = self.analyzer.prepare(self.intents.core(text))
+        tokens, phrases = self.analyzer.analyse(core)
+        bm, cov, named = self.lexical.score(tokens, phrases, self.rules.unknown_word_weight)
+        name = self.names.score(fold_key(core))
+        # coverage is the main evidence, discounted when the question names only part of the
+        # document's title; a name typed as it is (or nearly) is proof on its own
+        lexical = cov * (0.75 + 0.25 * named)
+        scores = 0.87 * np.maximum(name, lexical) + 0.13 * np.minimum(name, lexical)
+        if bm.max() > 0:
+            scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
+        scores = np.clip(scores, 0.0, 1.0)
+        lean = self.intents.lean(text).direction
+        penalty = 1 - self.rules.cue_weight
+        if lean > 0:
+            scores = np.where(self._is_term, scores, scores * penalty)
+        elif lean < 0:
+            scores = np.where(self._is_term, scores * penalty, scores)
+        if lean == 0:  # a bare word that is a glossary term: the term (see module docstring)
+            bonus = self._is_term & (scores > 0)
+            scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
+        order = np.argsort(-scores, kind="stable")
+        return _Ranked(order, np.minimum(scores, 1.0))
+
+    def _fuse(self, ranked: _Ranked, sims: np.ndarray) -> _Ranked:
+        """Lexical score mixed with the semantic similarity mapped onto the same 0..1 scale."""
+        sem = np.clip((sims - self.SEM_FLOOR) / (self.SEM_CEIL - self.SEM_FLOOR), 0.0, 1.0)
+        scores = np.clip((1 - self.SEM_WEIGHT) * ranked.scores + self.SEM_WEIGHT * sem, 0, 1)
+        order = np.argsort(-scores, kind="stable")
+        return _Ranked(order, scores)
+
+    def _decide(self, ranked: _Ranked) -> Intent:
+        th = self.rules.thresholds
+        first = int(ranked.order[0])
+        top = float(ranked.scores[first])
+        rival = next(
+            (int(j) for j in ranked.order[1:] if (first, int(j)) not in self._linked), None
+        )
+        runner = float(ranked.scores[rival]) if rival is not None else 0.0
+        if top >= th.answer and top - runner >= th.margin:
+            return "answer"
+        if top >= th.clear_answer and runner <= top * th.clear_lead:
+            return "answer"  # modest score, but nothing else comes close
+        if top >= th.candidates:
+            return "candidates"
+        return "fallback"
+
+    def _matches(self, ranked: _Ranked, intent: Intent) -> tuple[Match, ...]:
+        limit = 3 if intent == "candidates" else MAX_MATCHES
+        out = []
+        for j in ranked.order[:limit]:
+            doc = self.docs[int(j)]
+            score = round(float(ranked.scores[int(j)]), 4)
+            if intent == "fallback" and score <= 0:
+                break
+            out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]
+        return tuple(out)
