@@ -18,11 +18,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """Build the app from `settings` (default: the environment). See README 'Configuration'."""
     settings = settings or (services.settings if services else Settings.from_env())
     services = services or Services(settings, routers=handlers.ROUTERS)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
-    worker = EventWorker(services, settings.worker_threads) if settings.worker == "thread" else None
+    worker = (
+        EventWorker(services, settings.worker_threads) if settings.worker == "thread" else None
+    )
     web.init_app(app, services, worker)
 
     app.register_blueprint(webhook.bp)

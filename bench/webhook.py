@@ -413,13 +413,14 @@ def bench_server(
     standin.reset()
     warmup = make_requests(standin, args.warmup, users, rng)
     measured = make_requests(standin, args.n, users, rng)
-    with gunicorn(spec, env, log_path) as (port, _proc):
+    with gunicorn(spec, env, log_path) as (port, proc):
         # Warm-up: both workers import, connect and (the bot) build the answer engine.
         run_load(port, warmup, args.concurrency)
         if spec.replies:
             standin.wait_for(len(warmup), args.drain_timeout)
         before = standin.stats()
-        load = run_load(port, measured, args.concurrency)
+        with profiling(proc.pid, log_path.parent / spec.name, args.profile):
+            load = run_load(port, measured, args.concurrency)
         expected = before["accepted"] + before["rejected"] + (args.n if spec.replies else 0)
         after = standin.wait_for(expected, args.drain_timeout) if spec.replies else standin.stats()
         times = standin.times() if spec.replies else {}
@@ -451,6 +452,51 @@ def bench_server(
     if problems:
         result.notes.append(f"{problems} ERROR/Traceback line(s) in {log_path}")
     return result
+
+
+@contextlib.contextmanager
+def profiling(master: int, prefix: Path, seconds: float) -> Iterator[None]:
+    """With seconds > 0: py-spy (if installed) samples every gunicorn worker meanwhile."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if seconds <= 0 or spy is None:
+        if seconds > 0:
+            print("  (--profile: py-spy not found; `.venv/bin/pip install py-spy`)")
+        yield
+        return
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    spies = [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                pid,
+                "--duration",
+                str(int(seconds)),
+                "--rate",
+                "200",
+                "--idle",
+                "--format",
+                "raw",
+                "--output",
+                f"{prefix}-{pid}.txt",
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for pid in children
+    ]
+    try:
+        yield
+    finally:
+        for spy_proc in spies:
+            try:
+                spy_proc.wait(seconds + 30)
+            except subprocess.TimeoutExpired:
+                stop(spy_proc)
+        print(f"  py-spy profiles (raw, idle included): {prefix}-<pid>.txt")
 
 
 def log_problems(path: Path) -> int:
@@ -539,9 +585,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated subset of bare,echo,bot, run in this order",
     )
     p.add_argument("--drain-timeout", type=float, default=60.0, help="max wait for replies (s)")
+    p.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="py-spy each server's workers for SECONDS of the measured run (keeps the work dir)",
+    )
     p.add_argument("--seed", default="1")
     p.add_argument("--keep", action="store_true", help="keep the work dir (logs, SQLite file)")
     args = p.parse_args(argv)
+    args.keep = args.keep or args.profile > 0
     unknown = set(args.servers.split(",")) - {"bare", "echo", "bot"}
     if unknown:
         p.error(f"unknown server(s): {', '.join(sorted(unknown))}")

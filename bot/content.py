@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -193,7 +200,9 @@ class Plan(Frozen):
         return next(p for p in self.policies if p.number == number)
 
     def initiatives_of(self, policy: int) -> list[Initiative]:
-        return sorted((i for i in self.initiatives if i.policy == policy), key=lambda i: i.sort_key)
+        return sorted(
+            (i for i in self.initiatives if i.policy == policy), key=lambda i: i.sort_key
+        )
 
 
 def _read_yaml(path: Path) -> Any:

@@ -83,7 +83,9 @@ class Route:
     def matches(self, event: Any, ctx: Context) -> bool:
         if not isinstance(event, self.event):
             return False
-        if self.message is not None and not isinstance(getattr(event, "message", None), self.message):
+        if self.message is not None and not isinstance(
+            getattr(event, "message", None), self.message
+        ):
             return False
         return self.when is None or self.when(event, ctx)
 

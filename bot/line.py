@@ -114,9 +114,11 @@ def _error_message(e: ApiException) -> str:
     message = str(body.get("message", e.reason or ""))
     details = body.get("details") or []
     if details:
-        message += " (" + "; ".join(
-            f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:5]
-        ) + ")"
+        message += (
+            " ("
+            + "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:5])
+            + ")"
+        )
     return message
 
 

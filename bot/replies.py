@@ -457,26 +457,6 @@ class Renderer:
                 out.append(found)
         return out
 
-    def render(self, result: Any) -> list[Message]:
-        """Messages for an answer-engine Result (question, intent, matches, topic)."""
-        intent = getattr(result, "intent", "fallback")
-        matches = tuple(getattr(result, "matches", ()))
-        if intent == "answer":
-            found = self._resolve(matches)
-            if not found:
-                return self.fallback()
-            top = found[0]
-            return self.initiative(top) if isinstance(top, Initiative) else self.term(top)
-        simple = {
-            "candidates": lambda: self.candidates(matches),
-            "greeting": self.greeting,
-            "thanks": self.thanks,
-            "offtopic": lambda: self.offtopic(getattr(result, "topic", None)),
-            "browse": self.browse_policies,
-            "empty": self.empty,
-        }
-        return simple.get(intent, self.fallback)()
-
     def fallback(self) -> list[Message]:
         """Honest "I don't know", what the bot can answer, and whom to ask instead."""
         lines = [
@@ -683,35 +663,3 @@ class Renderer:
         )
 
     # ------------------------------------------------------------------ postbacks
-
-    def for_postback(self, data: PostbackData) -> list[Message]:
-        """Messages for a tapped button (typed postback data from bot.postback)."""
-        by_id, terms = self.plan.initiative_by_id, self.plan.term_by_headword
-        match data:
-            case ShowInitiative(id=id_) if id_ in by_id:
-                return self.initiative(by_id[id_])
-            case ShowInitiativeFull(id=id_) if id_ in by_id:
-                return self.initiative_full(by_id[id_])
-            case ShowTerm(headword=h) if h in terms:
-                return self.term(terms[h])
-            case BrowsePolicies():
-                return self.browse_policies()
-            case BrowsePolicy(number=n):
-                return self.browse_policy(n)
-            case Menu(name=name):
-                return self.menu(name)
-        return self.not_found()
-
-    def menu(self, name: str) -> list[Message]:
-        """Rich-menu and greeting items by name."""
-        pages = {
-            "ask": self.ask,
-            "list": self.browse_policies,
-            "contact": self.contact,
-            "help": self.help,
-        }
-        if name in pages:
-            return pages[name]()
-        if name in {"settings", "reservation"}:
-            return self.not_available_yet(name)
-        return self.not_found()

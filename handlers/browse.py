@@ -1,4 +1,4 @@
-"""Browsing the plan: 一覧 → basic policies → initiatives, and initiative/term cards by postback."""
+"""Browsing the plan by postback: 一覧 → basic policies → initiatives → cards and terms."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def initiative(event: PostbackEvent, ctx: Context) -> list[Message]:
     data = ctx.postback
     assert isinstance(data, ShowInitiative)
     found = ctx.services.plan.initiative_by_id.get(data.id)
-    return ctx.services.renderer.initiative(found) if found else ctx.services.renderer.fallback()
+    return ctx.services.renderer.initiative(found) if found else ctx.services.renderer.not_found()
 
 
 @router.on(PostbackEvent, when=postback_is(ShowInitiativeFull))
@@ -48,7 +48,8 @@ def initiative_full(event: PostbackEvent, ctx: Context) -> list[Message]:
     data = ctx.postback
     assert isinstance(data, ShowInitiativeFull)
     found = ctx.services.plan.initiative_by_id.get(data.id)
-    return ctx.services.renderer.initiative_full(found) if found else ctx.services.renderer.fallback()
+    renderer = ctx.services.renderer
+    return renderer.initiative_full(found) if found else renderer.not_found()
 
 
 @router.on(PostbackEvent, when=postback_is(ShowTerm))
@@ -57,4 +58,4 @@ def term(event: PostbackEvent, ctx: Context) -> list[Message]:
     data = ctx.postback
     assert isinstance(data, ShowTerm)
     found = ctx.services.plan.term_by_headword.get(data.headword)
-    return ctx.services.renderer.term(found) if found else ctx.services.renderer.fallback()
+    return ctx.services.renderer.term(found) if found else ctx.services.renderer.not_found()

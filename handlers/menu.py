@@ -16,7 +16,7 @@ COMING = {"settings", "reservation"}
 
 @router.on(PostbackEvent, when=postback_is(Menu))
 def menu_item(event: PostbackEvent, ctx: Context) -> list[Message]:
-    """The tapped menu item: how to ask, the plan's list, the contact, or an honest 'coming soon'."""
+    """The tapped item: how to ask, the plan's list, the contact, or an honest 「準備中」."""
     data = ctx.postback
     assert isinstance(data, Menu)
     renderer = ctx.services.renderer
@@ -28,4 +28,4 @@ def menu_item(event: PostbackEvent, ctx: Context) -> list[Message]:
         "list": renderer.browse_policies,
         "contact": renderer.contact,
     }
-    return pages.get(data.name, renderer.help)()
+    return pages.get(data.name, renderer.not_found)()

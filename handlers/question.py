@@ -13,7 +13,7 @@ router = Router("question")
 
 @router.on(MessageEvent, message=TextMessageContent, when=from_user)
 def answer(event: MessageEvent, ctx: Context) -> list[Message]:
-    """The plan's answer (Flex bubble or text), 「もしかして」 candidates, or an honest fallback."""
+    """The plan's answer (Flex card or text), 「もしかして」 candidates, or a way forward."""
     svc = ctx.services
     result = svc.engine.ask(event.message.text or "")
     return messages_for(result, svc.renderer, svc.plan)

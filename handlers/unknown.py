@@ -1,4 +1,4 @@
-"""Everything no other handler took: stale postbacks get guidance; other events are recorded only."""
+"""What no other handler took: stale postbacks get guidance; other events are only recorded."""
 
 from __future__ import annotations
 

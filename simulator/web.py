@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "simulator"
 CALLBACK_TIMEOUT_SECONDS = 10.0
-# Paths whose rejection means the user never saw a message the bot meant to send.
+# Requests that deliver messages to known users (narrowcast audiences are unknown).
 _SEND_PATHS = ("/v2/bot/message/reply", "/v2/bot/message/push", "/v2/bot/message/multicast")
+_BROADCAST = "/v2/bot/message/broadcast"
 # Display names for new simulated users: common surnames with Isehara place names.
 _FAMILY = ("伊勢原", "大山", "日向", "比々多", "成瀬", "高部屋", "大田", "子易", "善波")
 _GIVEN = ("太郎", "花子", "さくら", "健", "ゆい", "翔", "美咲", "大翔", "陽菜", "蓮")
@@ -233,40 +234,59 @@ class Simulator:
         with self._lock:
             self._sync(user)
             after = max(0, after)
-            return [dict(e, index=i) for i, e in enumerate(user.entries[after:], after)], len(
-                user.entries
-            )
+            found = [dict(e, index=i) for i, e in enumerate(user.entries[after:], after)]
+            return found, len(user.entries)
 
     def _sync(self, user: SimUser) -> None:
-        """Pull new rejections and new bot messages from the stand-in into the transcripts."""
+        """Bring the transcripts up to date with the stand-in, in the order LINE saw requests.
+
+        Walks the stand-in's new requests: an accepted send adds its messages (taken from
+        ``messages_for``) to each simulated recipient; a rejected one adds an error notice to
+        the user it was meant for, so a reply LINE would refuse is visible, in place.
+        """
         requests_ = self.standin.requests
-        for req in requests_[self._requests_seen :]:
-            target = self._rejected_for(req)
-            if target is not None:
-                detail = "; ".join(req.errors[:3]) or str(req.response.get("message", ""))
-                target.entries.append(
-                    {
-                        "from": "system",
-                        "type": "error",
-                        "text": f"LINE API が {req.path} を拒否しました（{req.status}）: {detail}",
-                        "time": _now_ms(),
-                    }
-                )
-        self._requests_seen = len(requests_)
-        messages = self.standin.messages_for(user.id)
+        new, self._requests_seen = requests_[self._requests_seen :], len(requests_)
         now = _now_ms()
+        delivered: dict[str, list[dict[str, Any]]] = {}
+        for req in new:
+            if req.path not in _SEND_PATHS and req.path != _BROADCAST:
+                continue
+            if req.status >= 400:
+                for target in self._recipients(req):
+                    detail = "; ".join(req.errors[:3]) or str(req.response.get("message", ""))
+                    text = f"LINE API が {req.path} を拒否しました（{req.status}）: {detail}"
+                    target.entries.append(
+                        {"from": "system", "type": "error", "text": text, "time": now}
+                    )
+                continue
+            if req.status >= 300 or not isinstance(req.body, dict):
+                continue
+            count = len(req.body.get("messages") or [])
+            for target in self._recipients(req):
+                if target.id not in delivered:
+                    delivered[target.id] = self.standin.messages_for(target.id)
+                messages = delivered[target.id][target.bot_seen : target.bot_seen + count]
+                target.bot_seen += len(messages)
+                target.entries += [{"from": "bot", "message": m, "time": now} for m in messages]
+        # Anything not matched above (deliveries this walk cannot attribute) still shows.
+        messages = self.standin.messages_for(user.id)
         for message in messages[user.bot_seen :]:
             user.entries.append({"from": "bot", "message": message, "time": now})
         user.bot_seen = len(messages)
 
-    def _rejected_for(self, req: Any) -> SimUser | None:
-        if req.status < 400 or req.path not in _SEND_PATHS or not isinstance(req.body, dict):
-            return None
-        user_id = self._tokens.get(str(req.body.get("replyToken", "")))
-        to = req.body.get("to")
-        if user_id is None and isinstance(to, str):
-            user_id = to
-        return self._users.get(user_id or "")
+    def _recipients(self, req: Any) -> list[SimUser]:
+        """The simulated users a reply/push/multicast/broadcast request was addressed to."""
+        body = req.body if isinstance(req.body, dict) else {}
+        if req.path == _BROADCAST:
+            return list(self._users.values())
+        ids: list[str] = []
+        if req.path.endswith("/reply"):
+            ids = [self._tokens.get(str(body.get("replyToken", "")), "")]
+        elif isinstance(body.get("to"), str):
+            ids = [body["to"]]
+        elif isinstance(body.get("to"), list):
+            ids = [str(x) for x in body["to"]]
+        return [self._users[i] for i in ids if i in self._users]
 
     def bot_messages(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
         """The bot's messages to the user from index ``after`` (LINE message JSON)."""
@@ -346,7 +366,15 @@ def mount(app: Flask, settings: Settings) -> None:
     app.extensions[EXTENSION] = Simulator(standin, settings.channel_secret)
     app.register_blueprint(create_blueprint(standin), url_prefix="/_line")
     app.register_blueprint(bp, url_prefix="/simulator")
+    logging.getLogger("werkzeug").addFilter(_quiet_polling)
     log.info("chat simulator at /simulator (LINE API stand-in at /_line)")
+
+
+def _quiet_polling(record: logging.LogRecord) -> bool:
+    """Drop the dev server's access-log line for each successful poll (2.5 a second per tab),
+    which would bury the log lines a developer is looking for."""
+    message = record.getMessage()
+    return not ("GET /simulator/api/" in message and '" 200 ' in message)
 
 
 def simulator() -> Simulator:
@@ -460,7 +488,8 @@ def _deliver(sim: Simulator, event: dict[str, Any]) -> int:
 @bp.get("/api/messages")
 def messages() -> ResponseReturnValue:
     """The bot's messages to ``user`` from index ``after`` (LINE message JSON)."""
-    user_id, after = request.args.get("user", ""), request.args.get("after", 0, type=int)
+    user_id = request.args.get("user", "")
+    after = max(0, request.args.get("after", 0, type=int))
     found = simulator().bot_messages(user_id, after)
     return jsonify(messages=found, next=after + len(found))
 

@@ -41,8 +41,12 @@ def text(user: str, message: str, reply_token: str) -> dict[str, Any]:
         "message",
         user,
         reply_token,
-        message={"type": "text", "id": str(uuid.uuid4().int)[:18], "text": message,
-                 "quoteToken": uuid.uuid4().hex},
+        message={
+            "type": "text",
+            "id": str(uuid.uuid4().int)[:18],
+            "text": message,
+            "quoteToken": uuid.uuid4().hex,
+        },
     )
 
 
@@ -63,8 +67,14 @@ def sticker(user: str, reply_token: str) -> dict[str, Any]:
         "message",
         user,
         reply_token,
-        message={"type": "sticker", "id": "1", "packageId": "446", "stickerId": "1988",
-                 "stickerResourceType": "STATIC", "quoteToken": uuid.uuid4().hex},
+        message={
+            "type": "sticker",
+            "id": "1",
+            "packageId": "446",
+            "stickerId": "1988",
+            "stickerResourceType": "STATIC",
+            "quoteToken": uuid.uuid4().hex,
+        },
     )
 
 
@@ -73,8 +83,12 @@ def image(user: str, reply_token: str) -> dict[str, Any]:
         "message",
         user,
         reply_token,
-        message={"type": "image", "id": "2", "contentProvider": {"type": "line"},
-                 "quoteToken": uuid.uuid4().hex},
+        message={
+            "type": "image",
+            "id": "2",
+            "contentProvider": {"type": "line"},
+            "quoteToken": uuid.uuid4().hex,
+        },
     )
 
 
@@ -83,8 +97,14 @@ def location(user: str, reply_token: str) -> dict[str, Any]:
         "message",
         user,
         reply_token,
-        message={"type": "location", "id": "3", "title": "伊勢原市役所",
-                 "address": "神奈川県伊勢原市田中348", "latitude": 35.40, "longitude": 139.31},
+        message={
+            "type": "location",
+            "id": "3",
+            "title": "伊勢原市役所",
+            "address": "神奈川県伊勢原市田中348",
+            "latitude": 35.40,
+            "longitude": 139.31,
+        },
     )
 
 

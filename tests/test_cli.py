@@ -11,7 +11,14 @@ def test_ask_prints_the_full_initiative_text(runner):
     result = runner.invoke(args=["ask", "マイナンバーカードの交付率の目標"])
     assert result.exit_code == 0, result.output
     out = result.output
-    for expected in ("1-2", "マイナンバーカードの交付促進", "64.8%", "100%", "戸籍住民課", "期待効果"):
+    for expected in (
+        "1-2",
+        "マイナンバーカードの交付促進",
+        "64.8%",
+        "100%",
+        "戸籍住民課",
+        "期待効果",
+    ):
         assert expected in out
 
 
@@ -29,8 +36,11 @@ def test_ask_jsonl_keeps_its_documented_shape_and_order(runner):
             assert set(answer) == {"kind", "id", "title", "score"}
             assert answer["kind"] in {"initiative", "term"}
     term, weather, drone, hello = rows
-    assert term["confident"] and term["answers"][0] == {**term["answers"][0], "kind": "term",
-                                                        "id": "マイナンバーカード"}
+    assert term["confident"] and term["answers"][0] == {
+        **term["answers"][0],
+        "kind": "term",
+        "id": "マイナンバーカード",
+    }
     assert not weather["confident"]
     assert drone["confident"] and drone["answers"][0]["id"] == "3-4"
     assert "実証実験" in drone["text"]
@@ -56,8 +66,11 @@ def test_db_upgrade_is_idempotent(runner):
 def test_events_run_handles_pending_events(client, runner, line_api):
     token = line_api.issue_reply_token("U" + "f" * 32)
     raw = builders.body(builders.text("U" + "f" * 32, "ドローンとは", token))
-    client.post("/callback", data=raw.encode(),
-                headers={"X-Line-Signature": builders.sign("test-channel-secret", raw)})
+    client.post(
+        "/callback",
+        data=raw.encode(),
+        headers={"X-Line-Signature": builders.sign("test-channel-secret", raw)},
+    )
     result = runner.invoke(args=["events", "run"])
     assert result.exit_code == 0
     assert [r["replyToken"] for r in line_api.replies()] == [token]

@@ -121,8 +121,13 @@ def test_sticker_image_and_location_get_a_helpful_reply(webhook):
 
 def test_group_unknown_and_malformed_events_are_accepted_without_reply(webhook, services):
     group = builders.group_text("C" + "1" * 32, USER, "こんにちは", webhook.token(USER))
-    unknown = {"type": "brandNewEventType", "timestamp": 1, "webhookEventId": "01UNKNOWN",
-               "mode": "active", "source": {"type": "user", "userId": USER}}
+    unknown = {
+        "type": "brandNewEventType",
+        "timestamp": 1,
+        "webhookEventId": "01UNKNOWN",
+        "mode": "active",
+        "source": {"type": "user", "userId": USER},
+    }
     malformed = {"type": "message", "webhookEventId": "01BROKEN", "message": {"type": "text"}}
     not_an_object = "garbage"
     response = webhook.client.post(
@@ -242,7 +247,8 @@ def test_slow_line_api_never_delays_the_webhook(app, services, line_api):
     raw = builders.body(builders.text(USER, "ドローンとは", token))
     started = time.perf_counter()
     response = client.post(
-        "/callback", data=raw.encode(),
+        "/callback",
+        data=raw.encode(),
         headers={"X-Line-Signature": builders.sign("test-channel-secret", raw)},
     )
     elapsed = time.perf_counter() - started

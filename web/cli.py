@@ -47,7 +47,11 @@ def content_check() -> None:
         sys.exit(1)
     indicators = sum(len(i.indicators) for i in plan.initiatives)
     unknown = sum(
-        1 for i in plan.initiatives for ind in i.indicators for v in ind.values.values() if v is None
+        1
+        for i in plan.initiatives
+        for ind in i.indicators
+        for v in ind.values.values()
+        if v is None
     )
     click.echo(f"{plan.title}（{plan.period}）")
     for policy in plan.policies:
@@ -62,7 +66,9 @@ def content_check() -> None:
 @click.command("ask")
 @with_appcontext
 @click.argument("question", required=False)
-@click.option("--jsonl", is_flag=True, help="Read one question per line on stdin; write JSON lines.")
+@click.option(
+    "--jsonl", is_flag=True, help="Read one question per line on stdin; write JSON lines."
+)
 def ask(question: str | None, jsonl: bool) -> None:
     """Print the bot's reply to QUESTION, as it would send it."""
     svc = services()

@@ -22,7 +22,9 @@ def healthz() -> ResponseReturnValue:
     try:
         with svc.db.session() as session:
             pending = session.scalar(
-                select(func.count()).select_from(WebhookEvent).where(WebhookEvent.status == "pending")
+                select(func.count())
+                .select_from(WebhookEvent)
+                .where(WebhookEvent.status == "pending")
             )
     except SQLAlchemyError as e:
         log.error("health check: database not ready: %s", type(e).__name__)

@@ -76,9 +76,7 @@ class AnswerEngine:
     SEM_WEIGHT = 0.4
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
 
-    def __init__(
-        self, plan: Plan, rules: AnsweringRules, semantic: SemanticScorer | None
-    ) -> None:
+    def __init__(self, plan: Plan, rules: AnsweringRules, semantic: SemanticScorer | None) -> None:
         self.plan = plan
         self.rules = rules
         groups = [(g.canonical, g.variants) for g in plan.synonyms]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from bot.answers.normalize import katakana, pattern_fold, soft
 from bot.answers.rules import AnsweringRules
 
-
 fold_for_patterns = pattern_fold
 
 

@@ -12,7 +12,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import jaconv
 
@@ -40,19 +39,15 @@ def _is_kana(ch: str) -> bool:
     return "\u3041" <= ch <= "\u30ff" or ch == "ー"
 
 
+_LONG_AFTER_KANA = re.compile("(?<=[\u3041-\u30ffー])[" + re.escape(_LONG_VOWEL_LIKE) + "]")
+
+
 def soft(text: str) -> str:
     """NFKC + lower-case ASCII + one long-vowel mark; keeps hiragana vs katakana and kanji.
 
     A dash or wave right after a kana is a long vowel typed with the wrong key (ろーど, ロ-ド).
     """
-    text = nfkc(text).lower()
-    out: list[str] = []
-    for ch in text:
-        if ch in _LONG_VOWEL_LIKE and out and _is_kana(out[-1]):
-            out.append("ー")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _LONG_AFTER_KANA.sub("ー", nfkc(text).lower())
 
 
 _HIRA_TO_KATA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
@@ -64,10 +59,11 @@ def katakana(text: str) -> str:
     return text.translate(_HIRA_TO_KATA)
 
 
-_KEY_DROP = re.compile(r"[\sー・･、。,.!?！？「」『』()（）\[\]【】〈〉<>＜＞\"'“”‘’:;／/=＝※*＊☆★]+")
+_KEY_DROP = re.compile(
+    r"[\sー・･、。,.!?！？「」『』()（）\[\]【】〈〉<>＜＞\"'“”‘’:;／/=＝※*＊☆★]+"
+)
 
 
-@lru_cache(maxsize=4096)
 def fold_key(text: str) -> str:
     """The loosest comparable form: soft + katakana + no long vowels, spaces or punctuation.
 
@@ -102,7 +98,9 @@ def kana_runs_to_katakana(text: str) -> str:
 # --- initiative numbers --------------------------------------------------------------------
 
 _SEP = r"\s*(?:[" + re.escape(_DASHES) + r"ー〜～~_・]|の|之|ノ)\s*"
-_NUMBER = re.compile(r"(?<![0-9])(?<![0-9][.,])([1-9])" + _SEP + r"([1-9][0-9]?)(?![0-9]|\s*[%.,])")
+_NUMBER = re.compile(
+    r"(?<![0-9])(?<![0-9][.,])([1-9])" + _SEP + r"([1-9][0-9]?)(?![0-9]|\s*[%.,])"
+)
 
 
 def initiative_numbers(text: str) -> list[str]:
@@ -135,6 +133,12 @@ class SynonymTable:
 
     pairs: tuple[tuple[str, str], ...]  # (soft variant, canonical), longest variant first
 
+    def __post_init__(self) -> None:
+        lookup = dict(self.pairs)
+        pattern = "|".join(re.escape(v) for v, _ in self.pairs)
+        object.__setattr__(self, "_lookup", lookup)
+        object.__setattr__(self, "_pattern", re.compile(pattern) if pattern else None)
+
     @classmethod
     def build(cls, groups: Iterable[tuple[str, Sequence[str]]]) -> SynonymTable:
         pairs: dict[str, str] = {}
@@ -151,19 +155,18 @@ class SynonymTable:
         return cls(tuple(ordered))
 
     def apply(self, text: str) -> str:
-        """Replace variants in `text` (already `soft`) by their canonical word."""
-        if not self.pairs:
+        """Replace variants in `text` (already `soft`) by their canonical word, one pass."""
+        pattern: re.Pattern[str] | None = self._pattern  # type: ignore[attr-defined]
+        if pattern is None:
             return text
-        for variant, canonical in self.pairs:
-            start = text.find(variant)
-            while start != -1:
-                end = start + len(variant)
-                if self._whole(text, start, end, variant):
-                    text = text[:start] + canonical + text[end:]
-                    start = text.find(variant, start + len(canonical))
-                else:
-                    start = text.find(variant, start + 1)
-        return text
+        lookup: dict[str, str] = self._lookup  # type: ignore[attr-defined]
+
+        def repl(m: re.Match[str]) -> str:
+            if self._whole(text, m.start(), m.end(), m.group(0)):
+                return lookup[m.group(0)]
+            return m.group(0)
+
+        return pattern.sub(repl, text)
 
     @staticmethod
     def _whole(text: str, start: int, end: int, variant: str) -> bool:

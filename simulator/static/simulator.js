@@ -53,7 +53,9 @@
       body = {};
     }
     if (!response.ok && response.status !== 502) {
-      throw new Error(body.message || `HTTP ${response.status}`);
+      const error = new Error(body.message || `HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
     }
     return body;
   }
@@ -64,7 +66,7 @@
     node.textContent = message;
     node.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => (node.hidden = true), 3500);
+    toastTimer = setTimeout(() => (node.hidden = true), 2500);
   }
 
   const pad = (n) => String(n).padStart(2, "0");
@@ -638,7 +640,11 @@
       updateUser(data.user);
       addEntries(data.entries);
     } catch (e) {
-      if (generation === state.generation) console.warn("poll failed", e);
+      if (generation === state.generation) {
+        console.warn("poll failed", e);
+        // The dev server reloads on every code change and forgets its simulated users.
+        if (e.status === 400) setTimeout(loadUsers, 0);
+      }
     } finally {
       state.polling = false;
       updateTyping();
@@ -712,6 +718,29 @@
     }
   }
 
+  // The server's users; after a dev-server restart there are none, so start a new one.
+  let loading = false;
+  async function loadUsers() {
+    if (loading) return;
+    loading = true;
+    try {
+      const data = await api("/users");
+      state.users = data.users;
+      if (!state.users.length) {
+        if (state.user) toast("サーバーが再起動したので、新しいユーザーで始めます");
+        await addUser();
+      } else {
+        const stored = localStorage.getItem(STORAGE_KEY);
+        const found = state.users.find((u) => u.id === stored);
+        selectUser(found ? found.id : state.users[0].id);
+      }
+    } catch (e) {
+      toast(`シミュレーターに接続できません: ${e.message}`);
+    } finally {
+      loading = false;
+    }
+  }
+
   // ------------------------------------------------------------------ sending
 
   async function sendPayload(payload) {
@@ -747,20 +776,24 @@
     autosize();
     updateSendButton();
     sendPayload({ text });
-    input.focus();
   }
 
   // ------------------------------------------------------------------ rich menu
+
+  const narrow = () => window.matchMedia("(max-width: 600px)").matches;
 
   function setupRichMenu() {
     const menu = config.richMenu;
     if (!menu) return;
     const bar = $("chatbar");
+    const dock = $("richmenu-dock");
     const panel = $("richmenu");
     $("chatbar-text").textContent = menu.chatBarText;
     bar.hidden = false;
     const { width, height } = menu.size;
     panel.style.aspectRatio = `${width} / ${height}`;
+    // Full width, unless that would leave the chat too little room on a short screen.
+    panel.style.width = `min(100%, calc(42vh * ${width / height}))`;
     menu.areas.forEach((area) => {
       const b = area.bounds;
       const button = el("button", "richmenu-area");
@@ -775,14 +808,14 @@
       panel.appendChild(button);
     });
     const toggle = (open) => {
-      panel.hidden = !open;
+      dock.hidden = !open;
       bar.setAttribute("aria-expanded", String(open));
       bar.classList.toggle("open", open);
     };
-    bar.addEventListener("click", () => toggle(panel.hidden));
+    bar.addEventListener("click", () => toggle(dock.hidden));
     input.addEventListener("focus", () => {
       // On a phone, LINE folds the menu away while typing.
-      if (window.matchMedia("(max-width: 600px)").matches) toggle(false);
+      if (narrow()) toggle(false);
     });
     toggle(menu.selected);
   }
@@ -822,21 +855,10 @@
     });
     setupRichMenu();
 
-    try {
-      const data = await api("/users");
-      state.users = data.users;
-    } catch (e) {
-      toast(`シミュレーターに接続できません: ${e.message}`);
-    }
-    if (!state.users.length) {
-      await addUser();
-    } else {
-      const stored = localStorage.getItem(STORAGE_KEY);
-      const found = state.users.find((u) => u.id === stored);
-      selectUser(found ? found.id : state.users[0].id);
-    }
+    await loadUsers();
     setInterval(poll, POLL_MS);
-    input.focus();
+    // Not on a phone: focusing would fold the rich menu the newcomer should see first.
+    if (!narrow()) input.focus();
   }
 
   start();

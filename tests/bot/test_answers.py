@@ -22,7 +22,9 @@ def _best(result: Result) -> tuple[str, str] | None:
     return (result.best.kind, result.best.id) if result.best else None
 
 
-@pytest.mark.parametrize("text", ["こんにちは", "おはようございます！", "ありがとう", "助かりました"])
+@pytest.mark.parametrize(
+    "text", ["こんにちは", "おはようございます！", "ありがとう", "助かりました"]
+)
 def test_small_talk_never_answers(engine: AnswerEngine, text: str) -> None:
     result = engine.ask(text)
     assert result.intent in ("greeting", "thanks")
@@ -36,7 +38,8 @@ def test_greeting_with_a_question_answers_the_question(engine: AnswerEngine) -> 
 
 
 @pytest.mark.parametrize(
-    ("text", "topic"), [("明日の天気は？", "天気"), ("ゴミの日はいつ", "ごみ収集"), ("市長は誰", "市長")]
+    ("text", "topic"),
+    [("明日の天気は？", "天気"), ("ゴミの日はいつ", "ごみ収集"), ("市長は誰", "市長")],
 )
 def test_off_topic_is_declined(engine: AnswerEngine, text: str, topic: str) -> None:
     result = engine.ask(text)

@@ -45,7 +45,7 @@ def test_fold_key_meets_spelling_variants(a: str, b: str) -> None:
 
 def test_dash_after_kana_becomes_long_vowel() -> None:
     assert soft("ろ〜どまっぷ") == "ろーどまっぷ"
-    assert kana_runs_to_katakana("どろーんってなに") .startswith("ドローン")
+    assert kana_runs_to_katakana("どろーんってなに").startswith("ドローン")
     assert kana_runs_to_katakana("これは") == "これは"  # no ー: ordinary hiragana stays
 
 

@@ -22,7 +22,6 @@ from bot.content import ContentError, Plan, load_plan, load_replies
 from bot.postback import (
     BrowsePolicies,
     BrowsePolicy,
-    Menu,
     ShowInitiative,
     ShowInitiativeFull,
     ShowTerm,
@@ -388,25 +387,6 @@ def test_browse_policies_and_each_policy(renderer: Renderer) -> None:
             assert ini.id in one[0]["altText"]
 
 
-def test_every_button_leads_somewhere(renderer: Renderer) -> None:
-    """Crawl: every postback in every reply renders a valid reply that is not 'not found'."""
-    not_found = renderer.not_found()[0].to_dict()["text"]
-    seen: set[str] = set()
-    queue = [BrowsePolicies().pack(), *(Menu(n).pack() for n in ("ask", "help", "contact"))]
-    queue += [ShowTerm(h).pack() for h in REAL_TERMS]
-    queue += [Menu(n).pack() for n in ("settings", "reservation", "list")]
-    while queue:
-        data = queue.pop()
-        if data in seen:
-            continue
-        seen.add(data)
-        dicts = check(renderer.for_postback(unpack(data)))
-        assert dicts[0].get("text") != not_found, data
-        queue += [a["data"] for a in actions(dicts) if a["type"] == "postback"]
-    assert {ShowInitiative(i).pack() for i in REAL_INITIATIVES} <= seen
-    assert {ShowInitiativeFull(i).pack() for i in REAL_INITIATIVES} <= seen
-
-
 def test_candidates(renderer: Renderer) -> None:
     ini = renderer.plan.initiatives[0]
     term = renderer.plan.terms[0]
@@ -498,17 +478,6 @@ def test_contact_lists_the_plan_contact(renderer: Renderer) -> None:
     text = check(renderer.contact())[0]["text"]
     for value in renderer.plan.contact.values():
         assert value in text
-
-
-def test_render_results_by_intent(renderer: Renderer) -> None:
-    ini, term = renderer.plan.initiatives[0], renderer.plan.terms[0]
-    answer = FakeResult("answer", (FakeMatch("initiative", ini.id, ini.title),))
-    assert check(renderer.render(answer)) == check(renderer.initiative(ini))
-    answer = FakeResult("answer", (FakeMatch("term", term.headword, term.headword),))
-    assert check(renderer.render(answer)) == check(renderer.term(term))
-    for intent in ("candidates", "fallback", "greeting", "thanks", "offtopic", "browse", "empty"):
-        check(renderer.render(FakeResult(intent, (FakeMatch("initiative", ini.id, "t"),))))
-    assert check(renderer.render(FakeResult("answer"))) == check(renderer.fallback())
 
 
 def test_every_example_question_is_short(renderer: Renderer) -> None:

