@@ -55,6 +55,7 @@ WORKERS = 2
 PG_BASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "bench_webhook"  # our own schema: tables in `public` (the tests') stay untouched
 P99_TARGET_MS = 50.0
+ACCESS_FORMAT = "access pid=%(p)s %(m)s %(U)s %(s)s %(L)s"
 
 # What citizens ask the city's account: plan topics, everyday phrasing, small talk, off-topic.
 QUESTIONS = [
@@ -253,6 +254,9 @@ def gunicorn(
         "30",
         "--access-logfile",
         "-",
+        # Our format (the default one lacks these): worker pid, request, status, seconds.
+        "--access-logformat",
+        ACCESS_FORMAT,
         *spec.gunicorn_args,
     ]
     with log_path.open("wb") as log:
@@ -419,12 +423,14 @@ def bench_server(
         if spec.replies:
             standin.wait_for(len(warmup), args.drain_timeout)
         before = standin.stats()
+        log_mark = count_lines(log_path)
         with profiling(proc.pid, log_path.parent / spec.name, args.profile):
             load = run_load(port, measured, args.concurrency)
         expected = before["accepted"] + before["rejected"] + (args.n if spec.replies else 0)
         after = standin.wait_for(expected, args.drain_timeout) if spec.replies else standin.stats()
         times = standin.times() if spec.replies else {}
         samples = standin.sample(3) if spec.replies else []
+    per_pid, server_seconds = access_split(log_path, log_mark)
     latencies = [x for x in load["latency_ms"] if x is not None]
     result = Result(
         name=spec.name,
@@ -444,6 +450,11 @@ def bench_server(
             for r, sent in zip(measured, load["sent_at"], strict=True)
             if sent is not None and r["token"] in times
         ]
+    server_ms = [x * 1000.0 for x in server_seconds]
+    result.notes.append(
+        f"server side (gunicorn %(L)s): p50 {pct(server_ms, 50):.1f} ms, p99 "
+        f"{pct(server_ms, 99):.1f} ms; requests per worker pid: {per_pid}"
+    )
     if load["errors"]:
         result.notes.append(f"client errors, first: {load['errors'][0]}")
     if samples:
@@ -497,6 +508,26 @@ def profiling(master: int, prefix: Path, seconds: float) -> Iterator[None]:
             except subprocess.TimeoutExpired:
                 stop(spy_proc)
         print(f"  py-spy profiles (raw, idle included): {prefix}-<pid>.txt")
+
+
+def access_split(path: Path, since_line: int) -> tuple[dict[str, int], list[float]]:
+    """POST /callback lines of the access log after `since_line`: count per worker pid, and
+    the server-side seconds of each (gunicorn's %(L)s)."""
+    per_pid: dict[str, int] = {}
+    seconds: list[float] = []
+    lines = path.read_text(errors="replace").splitlines()[since_line:]
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 6 and parts[0] == "access" and parts[3] == "/callback":
+            pid = parts[1].removeprefix("pid=<").removesuffix(">").removeprefix("pid=")
+            per_pid[pid] = per_pid.get(pid, 0) + 1
+            with contextlib.suppress(ValueError):
+                seconds.append(float(parts[5]))
+    return per_pid, seconds
+
+
+def count_lines(path: Path) -> int:
+    return len(path.read_text(errors="replace").splitlines())
 
 
 def log_problems(path: Path) -> int:

@@ -150,6 +150,8 @@ class LexicalIndex:
 class NameIndex:
     """String similarity between the question's core and each document's short names."""
 
+    MAX_CORE = 40
+
     def __init__(self, docs: list[Doc], analyzer: Analyzer) -> None:
         keys: list[str] = []
         owner: list[int] = []
@@ -188,8 +190,8 @@ class NameIndex:
         measured too slow (1-3 ms a question) for what it added.
         """
         out = np.zeros(self.n)
-        if len(core) < 2:
-            return out
+        if not 2 <= len(core) <= self.MAX_CORE:
+            return out  # a long rambling question is matched by its words, not as a name
         qlen = float(len(core))
         if len(core) <= self._longest + 4:  # a long question is not a misspelt name
             ratio = process.cdist([core], self.keys, scorer=fuzz.ratio, score_cutoff=75)[0] / 100

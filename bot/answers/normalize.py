@@ -29,10 +29,7 @@ def nfkc(text: str) -> str:
 
 def is_blank(text: str) -> bool:
     """True when nothing but spaces, punctuation, symbols or emoji is left."""
-    for ch in nfkc(text):
-        if unicodedata.category(ch)[0] in "LN":
-            return False
-    return True
+    return all(unicodedata.category(ch)[0] not in "LN" for ch in nfkc(text))
 
 
 def _is_kana(ch: str) -> bool:

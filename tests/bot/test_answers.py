@@ -168,7 +168,7 @@ def test_semantic_path_when_installed() -> None:
 
 def test_rules_are_validated(tmp_path: Path) -> None:
     (tmp_path / "answering.yaml").write_text("thresholds: {answer: 2}\n", encoding="utf-8")
-    with pytest.raises(ContentError, match="answering.yaml"):
+    with pytest.raises(ContentError, match=r"answering\.yaml"):
         load_rules(tmp_path)
 
 
