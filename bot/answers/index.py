@@ -35,7 +35,6 @@ class Doc:
     title: str
     fields: dict[str, tuple[str, ...]] = field(hash=False)  # field name -> texts
     names: tuple[str, ...] = ()  # short names a citizen may type as they are
-    semantic_text: str = ""  # what the sentence encoder reads
 
 
 def plan_docs(plan: Plan) -> list[Doc]:
@@ -52,10 +51,7 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "content": (ini.content,),
             "effect": (ini.effect,),
         }
-        semantic = "。".join((ini.title, *ini.keywords, ini.content))
-        docs.append(
-            Doc("initiative", ini.id, ini.title, fields, (ini.title, *ini.keywords), semantic)
-        )
+        docs.append(Doc("initiative", ini.id, ini.title, fields, (ini.title, *ini.keywords)))
     for term in plan.terms:
         fields = {
             "headword": (term.headword,),
@@ -63,8 +59,7 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "definition": (term.definition,),
         }
         names = (term.headword, *term.aliases, *((term.reading,) if term.reading else ()))
-        semantic = "。".join((term.headword, *term.aliases, term.definition))
-        docs.append(Doc("term", term.headword, term.headword, fields, names, semantic))
+        docs.append(Doc("term", term.headword, term.headword, fields, names))
     return docs
 
 

