@@ -167,11 +167,22 @@ class AnswerEngine:
             scores = np.where(self._is_term, scores, scores * penalty)
         elif lean < 0:
             scores = np.where(self._is_term, scores * penalty, scores)
+        if lean != 0:
+            scores = self._wording_decides(scores, favour_terms=lean > 0)
         if lean == 0:  # a bare word that is a glossary term: the term (see module docstring)
             bonus = self._is_term & (scores > 0)
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
         return _Ranked(order, np.minimum(scores, 1.0))
+
+    def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
+        """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
+        picks between them: the favoured one ranks just above its partner."""
+        out = scores.copy()
+        for a, b in self._linked:
+            if bool(self._is_term[a]) == favour_terms and scores[b] > 0:
+                out[a] = max(out[a], min(1.0, scores[b] + 0.01))
+        return out
 
     def _decide(self, ranked: _Ranked) -> Intent:
         th = self.rules.thresholds

@@ -161,6 +161,7 @@ class NameIndex:
                         keys.append(key)
                         owner.append(d)
         self.n = len(docs)
+        self.analyzer = analyzer
         self.keys = keys
         self.owner = np.array(owner, dtype=np.intp)
         self.lens = np.array([len(k) for k in keys], dtype=float)
@@ -195,13 +196,20 @@ class NameIndex:
         inside = np.zeros(len(self.keys), dtype=bool)
         inside[self._within.get(core, [])] = True  # the question inside a name
         n = len(core)
-        for size in self._lengths:  # a name inside the question
+        words: set[int] | None = None  # word boundaries, computed only when needed
+        for size in self._lengths:  # a name inside the question, as whole words
             if size > n:
                 break
             for a in range(n - size + 1):
                 hit = self._exact.get(core[a : a + size])
-                if hit:
-                    inside[hit] = True
+                if not hit:
+                    continue
+                if size < n:
+                    # ライン inside オンライン is not the name ライン
+                    words = words if words is not None else self.analyzer.boundaries(core)
+                    if a not in words or a + size not in words:
+                        continue
+                inside[hit] = True
         share = np.minimum(self.lens, qlen) / np.maximum(self.lens, qlen)
         contained = np.where(inside, 0.5 + 0.5 * share, 0.0)
         contained = np.where(self.lens > qlen, contained * 0.9, contained)

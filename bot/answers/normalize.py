@@ -201,6 +201,14 @@ class Analyzer:
                 keys.add(fold_key(ms[0].normalized_form()))
         self.stopwords = frozenset(keys)
 
+    def boundaries(self, text: str) -> set[int]:
+        """Offsets in `text` where a word starts or ends (mode A)."""
+        cuts = {0, len(text)}
+        for m in self._tok.tokenize(text, self._mode):
+            cuts.add(m.begin())
+            cuts.add(m.end())
+        return cuts
+
     def prepare(self, text: str) -> str:
         """soft + synonyms + hiragana loanwords to katakana: the form every scorer sees."""
         return self.synonyms.apply(kana_runs_to_katakana(soft(text)))
