@@ -5,9 +5,9 @@ Three servers run in turn, each under gunicorn with 2 workers on a free loopback
 - ``bare``: verifies and parses only (bench/bare_app.py), sync workers: the limit;
 - ``echo``: line-bot-sdk-python's flask-echo pattern, replying synchronously in the request
   (bench/echo_app.py), sync workers, as the SDK example would run;
-- ``bot``: this app (``app:create_app()``) with the Procfile's settings (2 workers,
-  ``--threads 4``): verify, deduplicate, persist, then answer and reply from the background
-  workers through the outbox.
+- ``bot``: this app as the Procfile runs it (``gunicorn -c gunicorn.conf.py
+  "app:create_app()"``, WEB_CONCURRENCY=2: gthread workers with 4 threads): verify,
+  deduplicate, persist, then answer and reply from the background workers via the outbox.
 
 All replies go to the LINE API stand-in (simulator/line_api.py, validation on, strict reply
 tokens) in a process of its own (bench/standin_server.py). A load generator in another
@@ -89,6 +89,7 @@ class ServerSpec:
     name: str
     title: str
     target: str
+    config: str | None  # gunicorn config file under the repo root, as the Procfile gives it
     gunicorn_args: tuple[str, ...]
     replies: bool  # whether it answers every text message
 
@@ -108,6 +109,9 @@ class Result:
     rejections: list[str]
     e2e_seconds: float | None = None
     reply_latency_ms: list[float] = field(default_factory=list)
+    server_cpu_ms: float = 0.0  # gunicorn CPU (master + workers) per measured request
+    standin_cpu_ms: float = 0.0  # LINE stand-in CPU per measured request
+    machine_busy: float = 0.0  # all cores' busy share during the run (includes others' work)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -241,10 +245,17 @@ def gunicorn(
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """Serve `spec` under gunicorn on a free loopback port until the block ends."""
     port = free_port()
+    # gunicorn reads ./gunicorn.conf.py by default: the bot's (Procfile: -c gunicorn.conf.py).
+    # The baselines get an empty config instead, so they run as plain `gunicorn app:app`.
+    config = ROOT / spec.config if spec.config else log_path.with_suffix(".conf.py")
+    if not spec.config:
+        config.write_text("# baseline: gunicorn defaults plus the command line\n")
     cmd = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        str(config),
         spec.target,
         "--bind",
         f"127.0.0.1:{port}",
@@ -369,6 +380,17 @@ def prepare_database(postgres: bool, workdir: Path) -> str:
     return url
 
 
+def drop_postgres_schema() -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_BASE_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    finally:
+        engine.dispose()
+
+
 def database_facts(url: str) -> str:
     from sqlalchemy import create_engine, text
 
@@ -424,10 +446,15 @@ def bench_server(
             standin.wait_for(len(warmup), args.drain_timeout)
         before = standin.stats()
         log_mark = count_lines(log_path)
+        pids = worker_pids(proc.pid)
+        cpu0 = cpu_seconds(pids), cpu_seconds([standin.proc.pid]), machine_busy_seconds()
+        wall0 = time.monotonic()
         with profiling(proc.pid, log_path.parent / spec.name, args.profile):
             load = run_load(port, measured, args.concurrency)
         expected = before["accepted"] + before["rejected"] + (args.n if spec.replies else 0)
         after = standin.wait_for(expected, args.drain_timeout) if spec.replies else standin.stats()
+        cpu1 = cpu_seconds(pids), cpu_seconds([standin.proc.pid]), machine_busy_seconds()
+        wall = time.monotonic() - wall0
         times = standin.times() if spec.replies else {}
         samples = standin.sample(3) if spec.replies else []
     per_pid, server_seconds = access_split(log_path, log_mark)
@@ -450,6 +477,9 @@ def bench_server(
             for r, sent in zip(measured, load["sent_at"], strict=True)
             if sent is not None and r["token"] in times
         ]
+    result.server_cpu_ms = (cpu1[0] - cpu0[0]) * 1000.0 / args.n
+    result.standin_cpu_ms = (cpu1[1] - cpu0[1]) * 1000.0 / args.n
+    result.machine_busy = (cpu1[2] - cpu0[2]) / (wall * (os.cpu_count() or 1))
     server_ms = [x * 1000.0 for x in server_seconds]
     result.notes.append(
         f"server side (gunicorn %(L)s): p50 {pct(server_ms, 50):.1f} ms, p99 "
@@ -458,10 +488,11 @@ def bench_server(
     if load["errors"]:
         result.notes.append(f"client errors, first: {load['errors'][0]}")
     if samples:
-        result.notes.append("sample replies: " + " | ".join(s[:40] for s in samples))
-    problems = log_problems(log_path)
-    if problems:
-        result.notes.append(f"{problems} ERROR/Traceback line(s) in {log_path}")
+        flat = (" ".join(s.split())[:40] for s in samples)
+        result.notes.append("sample replies: " + " | ".join(flat))
+    result.notes.append(f"gunicorn: {worker_kind(log_path)}")
+    for problem in log_problems(log_path)[:3]:
+        result.notes.append(f"server log: {problem}")
     return result
 
 
@@ -486,7 +517,7 @@ def profiling(master: int, prefix: Path, seconds: float) -> Iterator[None]:
                 str(int(seconds)),
                 "--rate",
                 "200",
-                "--idle",
+                "--gil",
                 "--format",
                 "raw",
                 "--output",
@@ -507,7 +538,7 @@ def profiling(master: int, prefix: Path, seconds: float) -> Iterator[None]:
                 spy_proc.wait(seconds + 30)
             except subprocess.TimeoutExpired:
                 stop(spy_proc)
-        print(f"  py-spy profiles (raw, idle included): {prefix}-<pid>.txt")
+        print(f"  py-spy profiles (raw, samples holding the GIL): {prefix}-<pid>.txt")
 
 
 def access_split(path: Path, since_line: int) -> tuple[dict[str, int], list[float]]:
@@ -530,12 +561,49 @@ def count_lines(path: Path) -> int:
     return len(path.read_text(errors="replace").splitlines())
 
 
-def log_problems(path: Path) -> int:
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by these processes (all their threads)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [master, *map(int, children)]
+
+
+def worker_kind(path: Path) -> str:
+    """What gunicorn says it ran: the worker class (and threads for gthread)."""
+    for line in path.read_text(errors="replace").splitlines():
+        if "Using worker:" in line:
+            return "worker class " + line.split("Using worker:", 1)[1].strip()
+    return "worker class unknown"
+
+
+def log_problems(path: Path) -> list[str]:
+    """The exceptions the server logged, most frequent first, as "count x message"."""
     try:
-        text = path.read_text(errors="replace")
+        lines = path.read_text(errors="replace").splitlines()
     except OSError:
-        return 0
-    return sum(1 for line in text.splitlines() if " ERROR " in line or "Traceback" in line)
+        return []
+    found: dict[str, int] = {}
+    for line in lines:
+        head = line.split(":", 1)[0]
+        if " " not in head and (head.endswith(("Error", "Exception")) or head == "Exception"):
+            found[line[:160]] = found.get(line[:160], 0) + 1
+    return [f"{n} x {msg}" for msg, n in sorted(found.items(), key=lambda kv: -kv[1])]
 
 
 def describe(r: Result) -> str:
@@ -544,6 +612,9 @@ def describe(r: Result) -> str:
         f"  webhook latency ms: p50 {pct(r.latency_ms, 50):.1f}  p90 {pct(r.latency_ms, 90):.1f}"
         f"  p99 {pct(r.latency_ms, 99):.1f}  max {max(r.latency_ms, default=float('nan')):.1f}",
         f"  HTTP statuses {r.statuses}; client errors {r.errors}",
+        f"  CPU per request: server {r.server_cpu_ms:.2f} ms, LINE stand-in "
+        f"{r.standin_cpu_ms:.2f} ms (until the replies drained); machine busy "
+        f"{r.machine_busy:.0%}",
         f"  replies accepted by the stand-in: {r.replies}; rejected: {r.rejected}",
     ]
     if r.rejections:
@@ -566,7 +637,7 @@ def describe(r: Result) -> str:
 def print_table(results: dict[str, Result]) -> None:
     header = (
         f"{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'replies':>10}"
-        f"{'e2e s':>8}{'replies/s':>11}"
+        f"{'e2e s':>8}{'replies/s':>11}{'cpu ms/req':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -575,7 +646,7 @@ def print_table(results: dict[str, Result]) -> None:
         e2e_rps = f"{r.e2e_rps:,.0f}" if r.e2e_rps is not None else "-"
         print(
             f"{r.name:<8}{r.rps:>9,.0f}{pct(r.latency_ms, 50):>9.1f}{pct(r.latency_ms, 99):>9.1f}"
-            f"{f'{r.replies}/{r.requests}':>10}{e2e:>8}{e2e_rps:>11}"
+            f"{f'{r.replies}/{r.requests}':>10}{e2e:>8}{e2e_rps:>11}{r.server_cpu_ms:>12.2f}"
         )
     bot, echo, bare = (results.get(k) for k in ("bot", "echo", "bare"))
     if bot is None:
@@ -638,11 +709,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     specs = {
-        "bare": ServerSpec("bare", "verify + parse only", "bench.bare_app:app", (), False),
-        "echo": ServerSpec("echo", "SDK flask-echo, sync reply", "bench.echo_app:app", (), True),
-        # The Procfile's web line: --workers 2 --threads 4 --timeout 30 --access-logfile -
+        "bare": ServerSpec(
+            "bare", "verify + parse only", "bench.bare_app:app", None, ("-k", "sync"), False
+        ),
+        "echo": ServerSpec(
+            "echo", "SDK flask-echo, sync reply", "bench.echo_app:app", None, ("-k", "sync"), True
+        ),
+        # The Procfile: gunicorn -c gunicorn.conf.py "app:create_app()" (threads, warm-up and
+        # worker start-up come from that file; WEB_CONCURRENCY=2 gives the 2 workers).
         "bot": ServerSpec(
-            "bot", "the bot (Procfile)", "app:create_app()", ("--threads", "4"), True
+            "bot", "the bot (Procfile)", "app:create_app()", "gunicorn.conf.py", (), True
         ),
     }
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
@@ -686,8 +762,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         for name in args.servers.split(","):
             spec = specs[name]
-            flags = " ".join([f"--workers {WORKERS}", *spec.gunicorn_args]) or "sync"
-            print(f"\n== {name}: {spec.title} — gunicorn {spec.target} {flags}")
+            flags = " ".join(
+                [f"-c {spec.config or '(empty)'}", f"--workers {WORKERS}", *spec.gunicorn_args]
+            )
+            print(f"\n== {name}: {spec.title} — gunicorn {flags} {spec.target}")
             print(f"  load average before: {os.getloadavg()[0]:.2f} (other work on the machine)")
             started = time.monotonic()
             result = bench_server(spec, envs[name], standin, args, users, workdir / f"{name}.log")
@@ -703,9 +781,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if standin is not None:
             standin.close()
         if args.keep:
-            print(f"\nwork dir kept: {workdir}")
+            print(
+                f"\nwork dir kept: {workdir}" + (f", schema {PG_SCHEMA}" if args.postgres else "")
+            )
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+            if args.postgres:
+                with contextlib.suppress(Exception):
+                    drop_postgres_schema()
 
 
 if __name__ == "__main__":

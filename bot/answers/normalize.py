@@ -9,9 +9,11 @@ in one form.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jaconv
 
@@ -190,7 +192,11 @@ class Analyzer:
     def __init__(self, synonyms: SynonymTable, stopwords: Iterable[str] = ()) -> None:
         from sudachipy import Dictionary, SplitMode
 
-        self._tok = Dictionary().tokenizer()
+        # A Sudachi tokenizer is not thread-safe ("Tokenizer is already in use"): the engine
+        # is shared by the worker threads, so each thread gets its own tokenizer of one
+        # shared dictionary.
+        self._dictionary = Dictionary()
+        self._local = threading.local()
         self._mode = SplitMode.A
         self.synonyms = synonyms
         # a stop word is known by its own key and by its dictionary form (就く -> つく)
@@ -200,6 +206,13 @@ class Analyzer:
             if len(ms) == 1:
                 keys.add(fold_key(ms[0].normalized_form()))
         self.stopwords = frozenset(keys)
+
+    @property
+    def _tok(self) -> Any:
+        tok = getattr(self._local, "tokenizer", None)
+        if tok is None:
+            tok = self._local.tokenizer = self._dictionary.tokenizer()
+        return tok
 
     def boundaries(self, text: str) -> set[int]:
         """Offsets in `text` where a word starts or ends (mode A)."""

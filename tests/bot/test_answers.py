@@ -158,3 +158,14 @@ def test_thresholds_come_from_rules() -> None:
     eng = AnswerEngine.from_content(load_plan(), strict)
     assert eng.ask("道路の穴をスマホで通報したい").intent == "fallback"
     assert dataclasses.is_dataclass(Result)
+
+
+def test_engine_is_safe_to_share_between_worker_threads(engine: AnswerEngine) -> None:
+    """The web process's event workers share one engine (Sudachi tokenizers are not)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["マイナカードの目標", "ドローンとは", "スマホ教室", "電子契約いつから"] * 50
+    expected = [engine.ask(q).best for q in questions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda q: engine.ask(q).best, questions))
+    assert got == expected
