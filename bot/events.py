@@ -27,6 +27,7 @@ from bot import friends
 from bot.dispatch import Context
 from bot.line import LineApiError
 from bot.models import EventStatus, OutgoingReply, ReplyStatus, WebhookEvent
+from bot.replies import payload_of
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,17 @@ class InvalidSignature(Exception):
 
 class MalformedBody(Exception):
     """The body is signed correctly but is not a LINE webhook JSON object."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply claimed for sending: what the worker needs without reading the row again."""
+
+    id: int
+    reply_token: str
+    messages: list[dict[str, Any]]
+    deadline: datetime
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -154,8 +166,8 @@ def claim_event(services: Services) -> int | None:
     return None
 
 
-def handle_event(services: Services, event_id: int) -> int | None:
-    """Run the handler for a claimed event; store its reply. Returns the reply's id, if any."""
+def handle_event(services: Services, event_id: int) -> Outgoing | None:
+    """Run the handler for a claimed event; store its reply, claimed for sending at once."""
     try:
         with services.db.session() as session:
             row = session.get(WebhookEvent, event_id)
@@ -171,7 +183,7 @@ def handle_event(services: Services, event_id: int) -> int | None:
         return _apologise(services, event_id, e)
 
 
-def _dispatch(services: Services, session: Session, row: WebhookEvent) -> int | None:
+def _dispatch(services: Services, session: Session, row: WebhookEvent) -> Outgoing | None:
     now = services.clock()
     event = parse_event(row.payload or {})
     user_id = row.user_key
@@ -190,7 +202,7 @@ def _dispatch(services: Services, session: Session, row: WebhookEvent) -> int | 
         return None
     if len(messages) > 5:
         raise ValueError(f"{row.handler} returned {len(messages)} messages; LINE allows 5")
-    return _queue_reply(services, session, row, token, [m.to_dict() for m in messages])
+    return _queue_reply(services, session, row, token, payload_of(messages))
 
 
 @dataclass(frozen=True)
@@ -260,21 +272,27 @@ def _queue_reply(
     row: WebhookEvent,
     token: str,
     messages: list[dict[str, Any]],
-) -> int:
+) -> Outgoing:
+    """Store the reply in the outbox, already claimed by this worker (one transaction less);
+    if the worker dies before sending, the lease runs out and another worker sends it."""
+    now = services.clock()
+    deadline = row.received_at + timedelta(seconds=services.settings.reply_deadline_seconds)
     reply = OutgoingReply(
         event_id=row.id,
         reply_token=token,
         messages=messages,
-        status=ReplyStatus.PENDING,
-        next_attempt_at=services.clock(),
-        deadline_at=row.received_at + timedelta(seconds=services.settings.reply_deadline_seconds),
+        status=ReplyStatus.SENDING,
+        attempts=1,
+        locked_until=now + LEASE,
+        next_attempt_at=now,
+        deadline_at=deadline,
     )
     session.add(reply)
     session.flush()
-    return reply.id
+    return Outgoing(reply.id, token, messages, deadline, 1)
 
 
-def _apologise(services: Services, event_id: int, error: Exception) -> int | None:
+def _apologise(services: Services, event_id: int, error: Exception) -> Outgoing | None:
     """The handler failed: mark the event, and queue the generic apology if we can reply."""
     with services.db.session() as session:
         row = session.get(WebhookEvent, event_id)
@@ -284,7 +302,7 @@ def _apologise(services: Services, event_id: int, error: Exception) -> int | Non
         _finish(row, services.clock(), EventStatus.FAILED, error=type(error).__name__)
         if not isinstance(token, str) or not token:
             return None
-        messages = [m.to_dict() for m in services.renderer.error()]
+        messages = payload_of(services.renderer.error())
         return _queue_reply(services, session, row, token, messages)
 
 
@@ -317,18 +335,20 @@ def claim_reply(services: Services) -> int | None:
     return None
 
 
-def send_reply(services: Services, reply_id: int) -> str:
-    """Send one claimed reply through LINE and record the outcome. Returns the new status."""
+def load_claimed(services: Services, reply_id: int) -> Outgoing | None:
     with services.db.session() as session:
         reply = session.get(OutgoingReply, reply_id)
         if reply is None or reply.status != ReplyStatus.SENDING:
-            return "gone"
-        token, messages, deadline, attempts = (
-            reply.reply_token,
-            reply.messages,
-            reply.deadline_at,
-            reply.attempts,
+            return None
+        return Outgoing(
+            reply.id, reply.reply_token, reply.messages, reply.deadline_at, reply.attempts
         )
+
+
+def send_reply(services: Services, outgoing: Outgoing) -> str:
+    """Send one claimed reply through LINE and record the outcome. Returns the new status."""
+    reply_id, token, messages = outgoing.id, outgoing.reply_token, outgoing.messages
+    deadline, attempts = outgoing.deadline, outgoing.attempts
     now = services.clock()
     if now > deadline:
         return _settle(services, reply_id, ReplyStatus.EXPIRED, "reply deadline passed")
@@ -376,28 +396,14 @@ def work_once(services: Services) -> bool:
     """Do one unit of work (handle an event and send its reply, or send a due reply)."""
     event_id = claim_event(services)
     if event_id is not None:
-        reply_id = handle_event(services, event_id)
-        if reply_id is not None and claim_this_reply(services, reply_id):
-            send_reply(services, reply_id)
+        outgoing = handle_event(services, event_id)
+        if outgoing is not None:
+            send_reply(services, outgoing)
         return True
     reply_id = claim_reply(services)
     if reply_id is not None:
-        send_reply(services, reply_id)
+        outgoing = load_claimed(services, reply_id)
+        if outgoing is not None:
+            send_reply(services, outgoing)
         return True
     return False
-
-
-def claim_this_reply(services: Services, reply_id: int) -> bool:
-    """Claim a reply we just queued, so it goes out without waiting for the next poll."""
-    now = services.clock()
-    with services.db.session() as session:
-        claimed = session.execute(
-            update(OutgoingReply)
-            .where(OutgoingReply.id == reply_id, OutgoingReply.status == ReplyStatus.PENDING)
-            .values(
-                status=ReplyStatus.SENDING,
-                locked_until=now + LEASE,
-                attempts=OutgoingReply.attempts + 1,
-            )
-        )
-        return claimed.rowcount == 1

@@ -20,7 +20,6 @@ from linebot.v3.messaging import (
     MessagingApi,
     MessagingApiBlob,
     PushMessageRequest,
-    ReplyMessageRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -58,9 +57,15 @@ class LineGateway:
         self.blob = MessagingApiBlob(self._data_client)
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
-        """Send stored message dicts as a reply. Raises LineApiError."""
-        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-        self._call(self.messaging.reply_message, request)
+        """Send stored message JSON as a reply. Raises LineApiError.
+
+        The messages were built with the SDK's models and serialised once when the reply was
+        queued; they go out through the SDK's ApiClient as they are (auth, host, errors
+        unchanged) instead of being parsed back into models and serialised again, which
+        cost ~15 ms of CPU per Flex card.
+        """
+        body = {"replyToken": reply_token, "messages": messages}
+        self._post_json("/v2/bot/message/reply", body)
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str | None = None) -> None:
         request = PushMessageRequest.from_dict({"to": to, "messages": messages})
@@ -78,6 +83,26 @@ class LineGateway:
         """Create the rich menu, upload its image, make it the default; its richMenuId."""
         with line_errors():
             return richmenu.deploy(self.messaging, self.blob, spec, image)
+
+    def _post_json(self, path: str, body: dict[str, Any]) -> None:
+        """POST an already-serialised JSON body through the SDK's ApiClient."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        with line_errors():
+            self._client.call_api(
+                path,
+                "POST",
+                {},
+                [],
+                headers,
+                body=body,
+                post_params=[],
+                files={},
+                response_types_map={},
+                auth_settings=["Bearer"],
+                _return_http_data_only=True,
+                _request_timeout=self.timeout,
+                collection_formats={},
+            )
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         with line_errors():

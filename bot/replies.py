@@ -8,8 +8,10 @@ arranges it. Structural labels such as 「令和5年度」 come from the fiscal-
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import cached_property
 from typing import Any, Protocol
 
 from linebot.v3.messaging import (
@@ -105,12 +107,63 @@ def summarize(text: str, limit: int = SUMMARY_MAX) -> str:
     return shorten(text, limit)
 
 
+class Rendered(tuple):  # type: ignore[type-arg]
+    """An immutable reply (SDK message models) that serialises itself once.
+
+    Building and serialising a Flex card with the SDK's models costs milliseconds; the plan
+    is fixed for the life of the process, so each distinct reply is built once and its JSON
+    reused for every citizen who gets it.
+    """
+
+    @cached_property
+    def payload(self) -> list[dict[str, Any]]:
+        return [m.to_dict() for m in self]
+
+
+def payload_of(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """The JSON that LINE receives for `messages` (cached for Rendered replies)."""
+    if isinstance(messages, Rendered):
+        return messages.payload
+    return [m.to_dict() for m in messages]
+
+
+def _memo_key(value: Any) -> Hashable:
+    if isinstance(value, Initiative):
+        return ("initiative", value.id)
+    if isinstance(value, Term):
+        return ("term", value.headword)
+    if isinstance(value, list | tuple):
+        return tuple(_memo_key(v) for v in value)
+    if hasattr(value, "kind") and hasattr(value, "id"):  # an engine Match
+        return (str(value.kind), str(value.id), str(getattr(value, "title", "")))
+    return value  # str, int, None
+
+
+def memo(method: Callable[..., Sequence[Message]]) -> Callable[..., Rendered]:
+    """Cache a pure reply method per Renderer: same arguments, same (immutable) reply."""
+
+    @functools.wraps(method)
+    def wrapper(self: Renderer, *args: Any, **kwargs: Any) -> Rendered:
+        key = (
+            method.__name__,
+            *(_memo_key(a) for a in args),
+            *((k, _memo_key(v)) for k, v in sorted(kwargs.items())),
+        )
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = Rendered(method(self, *args, **kwargs))
+        return found
+
+    return wrapper
+
+
 class Renderer:
     """Builds LINE messages (linebot.v3 models) for every kind of reply the bot sends."""
 
     def __init__(self, plan: Plan, replies: Replies) -> None:
         self.plan = plan
         self.replies = replies
+        self._memo: dict[Hashable, Rendered] = {}
         self.years = self._fiscal_years(plan)
         self.examples = self._examples(replies)
 
@@ -270,6 +323,7 @@ class Renderer:
                 lines.append("　" + cell)
         return lines
 
+    @memo
     def initiative(self, ini: Initiative) -> list[Message]:
         """A Flex card of one initiative; the altText carries the full text (shortened)."""
         bubble = FlexBubble(
@@ -280,6 +334,7 @@ class Renderer:
         )
         return self.flex(self.initiative_text(ini), bubble, self._initiative_quick(ini))
 
+    @memo
     def initiative_full(self, ini: Initiative) -> list[Message]:
         """The complete text as a text message, for 「詳しく（全文）」."""
         return self.text(self.initiative_text(ini), self._initiative_quick(ini))
@@ -420,12 +475,14 @@ class Renderer:
         found = [by_id[i] for i in term.initiatives if i in by_id]
         return sorted(found, key=lambda i: i.sort_key)
 
+    @memo
     def term(self, term: Term) -> list[Message]:
         actions = [self.act_initiative(i) for i in self._term_initiatives(term)]
         return self.text(self.term_text(term), [*actions[: QUICK_REPLY_MAX - 1], self.act_list()])
 
     # ------------------------------------------------------------------ engine results
 
+    @memo
     def candidates(self, matches: Sequence[MatchLike]) -> list[Message]:
         """「もしかして」: up to three likely answers to tap."""
         lines, actions = [self.t("candidates.intro")], []
@@ -457,6 +514,7 @@ class Renderer:
                 out.append(found)
         return out
 
+    @memo
     def fallback(self) -> list[Message]:
         """Honest "I don't know", what the bot can answer, and whom to ask instead."""
         lines = [
@@ -474,6 +532,7 @@ class Renderer:
         actions = [self.act_list(), *self.examples_quick(), self.act_menu("contact")]
         return self.text("\n".join(lines), actions)
 
+    @memo
     def offtopic(self, topic: str | None = None) -> list[Message]:
         """A polite decline for matters outside the plan; no invented phone numbers."""
         lines = [self.t("offtopic")]
@@ -484,12 +543,15 @@ class Renderer:
 
     # ------------------------------------------------------------------ small talk, menu
 
+    @memo
     def greeting(self) -> list[Message]:
         return self.text(self.t("greeting"), [self.act_list(), *self.examples_quick()])
 
+    @memo
     def thanks(self) -> list[Message]:
         return self.text(self.t("thanks"), [self.act_list(), *self.examples_quick(2)])
 
+    @memo
     def empty(self) -> list[Message]:
         example = self.examples[0] if self.examples else ""
         return self.text(
@@ -510,6 +572,7 @@ class Renderer:
         ]
         return self.text(body, actions)
 
+    @memo
     def ask(self) -> list[Message]:
         """「質問する」: how to ask, with example questions to tap."""
         lines = [self.t("ask"), *[self.t("bullet", text=e) for e in self.examples]]
@@ -517,6 +580,7 @@ class Renderer:
             "\n".join(lines), [*self.examples_quick(len(self.examples)), self.act_list()]
         )
 
+    @memo
     def contact(self) -> list[Message]:
         """The plan's contact (from plan.yaml) and where other matters go."""
         facts = self.contact_facts()
@@ -527,6 +591,7 @@ class Renderer:
         lines += ["", self.t("contact.other")]
         return self.text("\n".join(lines), [self.act_list(), self.act_menu("help")])
 
+    @memo
     def help(self) -> list[Message]:
         example = self.examples[0] if self.examples else ""
         lines = [
@@ -539,6 +604,7 @@ class Renderer:
         actions = [self.act_menu("ask"), self.act_list(), self.act_menu("contact")]
         return self.text("\n".join(lines), actions)
 
+    @memo
     def not_available_yet(self, feature: str) -> list[Message]:
         """For 配信設定/予約 before they exist: say honestly that they are being prepared."""
         key = f"feature.{feature}"
@@ -551,10 +617,12 @@ class Renderer:
         ini = self.plan.initiative_by_id.get(id_)
         return [ini] if ini else []
 
+    @memo
     def media(self) -> list[Message]:
         """Stickers, images, video, audio, files: ask for words instead."""
         return self.text(self.t("media"), [*self.examples_quick(), self.act_list()])
 
+    @memo
     def location(self) -> list[Message]:
         """A location message: not used yet; point to the plan's open GIS initiative."""
         lines = [self.t("location")]
@@ -564,15 +632,18 @@ class Renderer:
         actions = [*(self.act_initiative(i) for i in gis), self.act_list()]
         return self.text("\n".join(lines), [*actions, *self.examples_quick(2)])
 
+    @memo
     def not_found(self) -> list[Message]:
         return self.text(self.t("not_found"), [self.act_list()])
 
+    @memo
     def error(self) -> list[Message]:
         """Generic apology; safe to send from an exception handler (no plan lookups)."""
         return [TextMessage(text=self.t("error"))]
 
     # ------------------------------------------------------------------ browsing
 
+    @memo
     def browse_policies(self) -> list[Message]:
         """「一覧」: the basic policies as a carousel, one bubble each."""
         policies = self.plan.policies
@@ -619,6 +690,7 @@ class Renderer:
         footer = FlexBox(layout="vertical", contents=[button])
         return FlexBubble(size="kilo", header=header, body=body, footer=footer)
 
+    @memo
     def browse_policy(self, number: int) -> list[Message]:
         """The initiatives of one basic policy; each row opens that initiative."""
         if number not in {p.number for p in self.plan.policies}:
