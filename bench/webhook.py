@@ -287,6 +287,25 @@ def gunicorn(
             stop(proc)
 
 
+def start_event_workers(env: dict[str, str], count: int, workdir: Path) -> list[Any]:
+    """The Procfile's `worker` processes (`flask --app app events work`)."""
+    procs = []
+    for i in range(count):
+        log = (workdir / f"event-worker-{i}.log").open("wb")
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "app", "events", "work"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    return procs
+
+
 def wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     """Wait until both workers answer HTTP (GET / may 404: that is an answer)."""
     deadline = time.monotonic() + timeout
@@ -694,6 +713,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help="py-spy each server's workers for SECONDS of the measured run (keeps the work dir)",
     )
+    p.add_argument(
+        "--event-workers", type=int, default=1, help="`events work` processes beside the web"
+    )
     p.add_argument("--seed", default="1")
     p.add_argument("--keep", action="store_true", help="keep the work dir (logs, SQLite file)")
     args = p.parse_args(argv)
@@ -756,7 +778,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bot": {
                 **common,
                 "DATABASE_URL": database_url,
-                "EVENT_WORKER": "thread",
+                "EVENT_WORKER": "off",  # Procfile: the `worker` process handles events
                 "SECRET_KEY": "bench-secret-key",
             },
         }
@@ -768,7 +790,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n== {name}: {spec.title} — gunicorn {flags} {spec.target}")
             print(f"  load average before: {os.getloadavg()[0]:.2f} (other work on the machine)")
             started = time.monotonic()
-            result = bench_server(spec, envs[name], standin, args, users, workdir / f"{name}.log")
+            workers = (
+                start_event_workers(envs[name], args.event_workers, workdir)
+                if name == "bot"
+                else []
+            )
+            try:
+                result = bench_server(
+                    spec, envs[name], standin, args, users, workdir / f"{name}.log"
+                )
+            finally:
+                for proc in workers:
+                    stop(proc)
             if name == "bot":
                 result.notes.append(queue_summary(database_url))
             results[name] = result

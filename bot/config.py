@@ -35,6 +35,9 @@ class Settings:
     # many seconds a pending reply is given up (the event record stays).
     reply_deadline_seconds: float = 50.0
     line_timeout_seconds: float = 5.0
+    # A claimed event or reply is taken over by another worker after this; short enough that
+    # the reply of a worker that died still goes out well before the reply deadline.
+    lease_seconds: float = 20.0
     max_body_bytes: int = 1_000_000
     simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -57,6 +60,7 @@ class Settings:
             development=development,
             worker=env.get("EVENT_WORKER", "thread"),
             worker_threads=_int(env, "EVENT_WORKER_THREADS", 2),
+            lease_seconds=_int(env, "EVENT_LEASE_SECONDS", 20),
             simulator=development and env.get("SIMULATOR", "1") == "1",
         )
         if development:

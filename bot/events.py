@@ -32,10 +32,12 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-# A claimed event/reply is taken over by other workers after this; short enough that a reply
-# from a worker that died still goes out well before the reply deadline.
-LEASE = timedelta(seconds=20)
 MAX_EVENT_ATTEMPTS = 3
+
+
+def _lease(services: Services) -> timedelta:
+    """A claimed event/reply is taken over by other workers after this (Settings)."""
+    return timedelta(seconds=services.settings.lease_seconds)
 
 
 class InvalidSignature(Exception):
@@ -157,7 +159,7 @@ def claim_event(services: Services) -> int | None:
                 .where(WebhookEvent.id == event_id, claimable)
                 .values(
                     status=EventStatus.PROCESSING,
-                    locked_until=now + LEASE,
+                    locked_until=now + _lease(services),
                     attempts=WebhookEvent.attempts + 1,
                 )
             )
@@ -283,7 +285,7 @@ def _queue_reply(
         messages=messages,
         status=ReplyStatus.SENDING,
         attempts=1,
-        locked_until=now + LEASE,
+        locked_until=now + _lease(services),
         next_attempt_at=now,
         deadline_at=deadline,
     )
@@ -326,7 +328,7 @@ def claim_reply(services: Services) -> int | None:
                 .where(OutgoingReply.id == reply_id, due)
                 .values(
                     status=ReplyStatus.SENDING,
-                    locked_until=now + LEASE,
+                    locked_until=now + _lease(services),
                     attempts=OutgoingReply.attempts + 1,
                 )
             )

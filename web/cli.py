@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -13,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from bot import migrate
 from bot.content import CONTENT_DIR, ContentError
 from bot.respond import text_for
-from bot.worker import run_until_idle
+from bot.worker import EventWorker, run_until_idle
 from web import services
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -106,6 +108,24 @@ def events_run() -> None:
     """Handle every pending event and send every due reply now, then exit."""
     done = run_until_idle(services())
     click.echo(f"{done} unit(s) of work done")
+
+
+@events_cli.command("work")
+@click.option("--threads", type=int, default=None, help="Worker threads (EVENT_WORKER_THREADS).")
+def events_work(threads: int | None) -> None:
+    """Handle events and send replies until stopped: the Procfile's `worker` process."""
+    svc = services()
+    svc.warm()
+    count = threads or svc.settings.worker_threads
+    worker = EventWorker(svc, count, poll_seconds=0.2)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.ensure_started()
+    click.echo(f"event worker running with {count} thread(s); stop with SIGTERM or Ctrl-C")
+    stop.wait()
+    worker.stop()
+    click.echo("event worker stopped")
 
 
 @richmenu_cli.command("draw")
