@@ -5,19 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import Friend, FriendEvent, FriendEventKind, FriendState
 
 
 def touch(session: Session, user_id: str, now: datetime) -> Friend:
-    """The user spoke to us: create their record if new, update last seen."""
-    friend = session.scalar(select(Friend).where(Friend.line_user_id == user_id))
-    if friend is None:
-        friend = Friend(line_user_id=user_id, first_seen_at=now, last_seen_at=now)
-        session.add(friend)
-        session.flush()
-    elif friend.last_seen_at is None or now > friend.last_seen_at:
+    """The user spoke to us: create their record if new, update last seen.
+
+    INSERT … ON CONFLICT DO NOTHING, so two workers meeting a new user at once (several
+    processes share the queue) do not collide on the unique LINE user id.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Friend)
+        .values(
+            line_user_id=user_id,
+            state=FriendState.FRIEND,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["line_user_id"])
+    )
+    friend = session.scalars(select(Friend).where(Friend.line_user_id == user_id)).one()
+    if friend.last_seen_at is None or now > friend.last_seen_at:
         friend.last_seen_at = now
     return friend
 
