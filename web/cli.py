@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -112,8 +113,13 @@ def events_run() -> None:
 
 @events_cli.command("work")
 @click.option("--threads", type=int, default=None, help="Worker threads (EVENT_WORKER_THREADS).")
-def events_work(threads: int | None) -> None:
+@click.option("--nice", type=int, default=10, show_default=True, help="CPU priority offset.")
+def events_work(threads: int | None, nice: int) -> None:
     """Handle events and send replies until stopped: the Procfile's `worker` process."""
+    # LINE gives the webhook 2 seconds; a reply may wait a moment. On a shared machine the
+    # web processes get the CPU first.
+    if nice:
+        os.nice(nice)
     svc = services()
     svc.warm()
     count = threads or svc.settings.worker_threads
