@@ -88,6 +88,9 @@ class AnswerEngine:
         self._is_term = np.array([d.kind == "term" for d in self.docs])
         self._by_id = {(d.kind, d.id): i for i, d in enumerate(self.docs)}
         self._linked = self._link_pairs(plan)
+        pairs = sorted(self._linked)
+        self._linked_a = np.array([p[0] for p in pairs], dtype=np.intp)
+        self._linked_b = np.array([p[1] for p in pairs], dtype=np.intp)
 
     @classmethod
     def from_content(cls, plan: Plan, rules: AnsweringRules | None = None) -> AnswerEngine:
@@ -178,10 +181,10 @@ class AnswerEngine:
     def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
         """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
         picks between them: the favoured one ranks just above its partner."""
+        a, b = self._linked_a, self._linked_b
+        keep = (self._is_term[a] == favour_terms) & (scores[b] > 0)
         out = scores.copy()
-        for a, b in self._linked:
-            if bool(self._is_term[a]) == favour_terms and scores[b] > 0:
-                out[a] = max(out[a], min(1.0, scores[b] + 0.01))
+        np.maximum.at(out, a[keep], np.minimum(1.0, scores[b[keep]] + 0.01))
         return out
 
     def _decide(self, ranked: _Ranked) -> Intent:

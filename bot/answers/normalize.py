@@ -8,6 +8,7 @@ in one form.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -24,6 +25,9 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
 
 
+# The pure string folds below run many times per question (every rule folds the question
+# again); caching them is cheaper than threading the folded forms through every caller.
+@functools.lru_cache(maxsize=8192)
 def nfkc(text: str) -> str:
     """NFKC (full/half width, compatibility forms) without zero-width characters."""
     return unicodedata.normalize("NFKC", text.translate(_ZERO_WIDTH))
@@ -41,6 +45,7 @@ def _is_kana(ch: str) -> bool:
 _LONG_AFTER_KANA = re.compile("(?<=[\u3041-\u30ffー])[" + re.escape(_LONG_VOWEL_LIKE) + "]")
 
 
+@functools.lru_cache(maxsize=8192)
 def soft(text: str) -> str:
     """NFKC + lower-case ASCII + one long-vowel mark; keeps hiragana vs katakana and kanji.
 
@@ -52,6 +57,7 @@ def soft(text: str) -> str:
 _HIRA_TO_KATA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 
 
+@functools.lru_cache(maxsize=8192)
 def katakana(text: str) -> str:
     """Hiragana -> katakana, one character for one, so spans found in the folded text
     are valid in the original."""
@@ -63,6 +69,7 @@ _KEY_DROP = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def fold_key(text: str) -> str:
     """The loosest comparable form: soft + katakana + no long vowels, spaces or punctuation.
 
