@@ -37,11 +37,17 @@ class Database:
         self.engine.dispose()
 
 
-def _make_engine(url: str, echo: bool) -> Engine:
+def ensure_sqlite_dir(url: str) -> None:
+    """SQLite creates the file but not its folder (instance/ on a fresh clone)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _make_engine(url: str, echo: bool) -> Engine:
+    ensure_sqlite_dir(url)
+    if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -28,3 +28,9 @@ def test_upgrade_and_downgrade_on_a_fresh_sqlite_file(tmp_path):
     migrate.downgrade(url, "base")
     assert "friends" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_upgrade_creates_the_sqlite_folder_of_a_fresh_clone(tmp_path):
+    url = f"sqlite:///{tmp_path}/instance/fresh.sqlite3"
+    migrate.upgrade(url)
+    assert (tmp_path / "instance" / "fresh.sqlite3").exists()
