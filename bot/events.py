@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, FollowEvent, UnfollowEvent
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -154,18 +155,30 @@ def claim_event(services: Services) -> int | None:
             .order_by(WebhookEvent.id)
             .limit(8)
         ).all()
-        for event_id in candidates:
-            claimed = session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == event_id, claimable)
-                .values(
-                    status=EventStatus.PROCESSING,
-                    locked_until=now + _lease(services),
-                    attempts=WebhookEvent.attempts + 1,
-                )
-            )
-            if claimed.rowcount == 1:
-                return event_id
+        return _claim_first(
+            session, WebhookEvent, candidates, claimable, EventStatus.PROCESSING, services
+        )
+
+
+def _claim_first(
+    session: Session,
+    model: type[WebhookEvent] | type[OutgoingReply],
+    candidates: Sequence[int],
+    claimable: ColumnElement[bool],
+    status: str,
+    services: Services,
+) -> int | None:
+    """Take the first candidate still claimable: a conditional UPDATE, so of several workers
+    racing for one row exactly one wins (the others see rowcount 0 and try the next)."""
+    until = services.clock() + _lease(services)
+    for row_id in candidates:
+        claimed = session.execute(
+            update(model)
+            .where(model.id == row_id, claimable)
+            .values(status=status, locked_until=until, attempts=model.attempts + 1)
+        )
+        if claimed.rowcount == 1:
+            return row_id
     return None
 
 
@@ -323,19 +336,7 @@ def claim_reply(services: Services) -> int | None:
         ids = session.scalars(
             select(OutgoingReply.id).where(due).order_by(OutgoingReply.id).limit(8)
         ).all()
-        for reply_id in ids:
-            claimed = session.execute(
-                update(OutgoingReply)
-                .where(OutgoingReply.id == reply_id, due)
-                .values(
-                    status=ReplyStatus.SENDING,
-                    locked_until=now + _lease(services),
-                    attempts=OutgoingReply.attempts + 1,
-                )
-            )
-            if claimed.rowcount == 1:
-                return reply_id
-    return None
+        return _claim_first(session, OutgoingReply, ids, due, ReplyStatus.SENDING, services)
 
 
 def load_claimed(services: Services, reply_id: int) -> Outgoing | None:
