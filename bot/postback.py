@@ -18,10 +18,11 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from bot.content import INITIATIVE_ID
+
 MAX_DATA = 300  # LINE: postback action `data` is at most 300 characters
 SEPARATOR = ":"
 _PREFIX = re.compile(r"^[a-z][a-z0-9_.-]*$")
-_INITIATIVE_ID = re.compile(r"^[1-9]-(?:[1-9]|[1-9][0-9])$")
 _MENU_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _UNESCAPES = {"25": "%", "3A": SEPARATOR}
@@ -120,7 +121,7 @@ class ShowInitiative(PostbackData):
     id: str
 
     def check(self) -> None:
-        if not _INITIATIVE_ID.match(self.id):
+        if not INITIATIVE_ID.match(self.id):
             raise PostbackError(f"not an initiative id: {self.id!r}")
 
 
@@ -132,7 +133,7 @@ class ShowInitiativeFull(PostbackData):
     id: str
 
     def check(self) -> None:
-        if not _INITIATIVE_ID.match(self.id):
+        if not INITIATIVE_ID.match(self.id):
             raise PostbackError(f"not an initiative id: {self.id!r}")
 
 
