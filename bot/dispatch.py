@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linebot.v3.messaging import Message
-from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent
+from linebot.v3.webhooks import Event, PostbackEvent
 from sqlalchemy.orm import Session
 
 from bot import postback
@@ -130,7 +130,3 @@ class Dispatcher:
                 ctx.postback = postback.unpack(event.postback.data)
             except postback.PostbackError:
                 ctx.postback_error = True
-
-
-def is_text(event: Any) -> bool:
-    return isinstance(event, MessageEvent) and hasattr(event.message, "text")

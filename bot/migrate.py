@@ -27,9 +27,3 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
-
-
-def current_heads(database_url: str) -> list[str]:
-    from alembic.script import ScriptDirectory
-
-    return list(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())

@@ -90,3 +90,21 @@ def test_richmenu_deploy_reports_line_errors_clearly(runner, line_api):
     result = runner.invoke(args=["richmenu", "deploy"])
     assert result.exit_code == 1
     assert "Authentication failed" in result.output
+
+
+def test_db_upgrade_reports_an_unreachable_database_clearly(services, content):
+    from dataclasses import replace
+
+    import handlers
+    from app import create_app
+    from bot.services import Services
+
+    unreachable = Services(
+        replace(services.settings, database_url="postgresql+psycopg://postgres@127.0.0.1:1/x"),
+        routers=handlers.ROUTERS,
+    )
+    unreachable.__dict__.update(content)
+    result = create_app(services=unreachable).test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    assert "the database is unavailable" in result.output
+    assert "Traceback" not in result.output

@@ -288,3 +288,30 @@ def test_several_workers_share_the_queue_and_answer_each_event_once(webhook, ser
         t.join(30)
     answered = [r["replyToken"] for r in webhook.line.replies()]
     assert sorted(answered) == sorted(tokens)
+
+
+def test_database_outage_is_a_clear_503_so_line_redelivers(services, content, tmp_path):
+    """An event that could not be recorded is not accepted: 503, never an HTML 500."""
+    from dataclasses import replace
+
+    import handlers
+    from app import create_app
+    from bot.services import Services
+
+    broken = Services(
+        replace(services.settings, database_url=f"sqlite:///{tmp_path}/no-tables.sqlite3"),
+        routers=handlers.ROUTERS,
+    )
+    broken.__dict__.update(content)
+    raw = builders.body(builders.text(USER, "こんにちは", "t"))
+    response = (
+        create_app(services=broken)
+        .test_client()
+        .post(
+            "/callback",
+            data=raw.encode(),
+            headers={"X-Line-Signature": builders.sign("test-channel-secret", raw)},
+        )
+    )
+    assert response.status_code == 503
+    assert response.get_json() == {"message": "temporarily unavailable"}

@@ -7,11 +7,11 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import migrate
 from bot.content import CONTENT_DIR, ContentError
@@ -29,7 +29,11 @@ richmenu_cli = AppGroup("richmenu", help="The LINE rich menu defined in content/
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (the release step)."""
-    migrate.upgrade(services().settings.database_url, revision)
+    try:
+        migrate.upgrade(services().settings.database_url, revision)
+    except SQLAlchemyError as e:
+        message = f"the database is unavailable: {type(e).__name__}: {e.orig or e}"
+        raise click.ClickException(message) from e
     click.echo(f"database at {revision}")
 
 
@@ -135,13 +139,15 @@ def events_work(threads: int | None, nice: int) -> None:
 
 
 @richmenu_cli.command("draw")
-@click.option("--out", type=click.Path(path_type=Path), default=CONTENT_DIR / "richmenu.png")
-def richmenu_draw(out: Path) -> None:
+def richmenu_draw() -> None:
     """Redraw content/richmenu.png from content/richmenu.yaml (needs a Japanese font)."""
-    from bot.richmenu import draw_image, load_spec
+    from bot.richmenu import FontNotFoundError, load_spec, write_image
 
-    out.write_bytes(draw_image(load_spec(CONTENT_DIR)))
-    click.echo(f"wrote {out}")
+    try:
+        path = write_image(load_spec(CONTENT_DIR))
+    except (ContentError, FontNotFoundError) as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"wrote {path}")
 
 
 @richmenu_cli.command("deploy")
@@ -150,11 +156,11 @@ def richmenu_deploy() -> None:
     from bot.line import LineApiError
     from bot.richmenu import load_spec
 
-    spec = load_spec(CONTENT_DIR)
-    image = (CONTENT_DIR / "richmenu.png").read_bytes()
     try:
+        spec = load_spec(CONTENT_DIR)
+        image = (CONTENT_DIR / "richmenu.png").read_bytes()
         rich_menu_id = services().line.deploy_rich_menu(spec, image)
-    except (LineApiError, ValueError) as e:
+    except (LineApiError, ValueError, ContentError, OSError) as e:
         click.echo(f"LINE refused the rich menu: {e}", err=True)
         sys.exit(1)
     click.echo(f"rich menu {rich_menu_id} is now the default")

@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import events
 from web import services, worker
@@ -25,6 +26,10 @@ def callback() -> ResponseReturnValue:
     except events.MalformedBody as e:
         log.warning("webhook rejected: %s", e)
         return jsonify(message=str(e)), 400
+    except SQLAlchemyError as e:
+        # Not recorded, so not accepted: a non-2xx makes LINE redeliver (when redelivery is on).
+        log.error("webhook not recorded: database unavailable (%s)", type(e).__name__)
+        return jsonify(message="temporarily unavailable"), 503
     if recorded.new and (w := worker()) is not None:
         w.ensure_started()
         w.notify(recorded.new)
