@@ -69,7 +69,7 @@ def test_a_handler_whose_event_was_taken_over_writes_nothing(webhook, services):
 
 def test_due_retries_are_sent_while_new_events_keep_arriving(app, services, line_api):
     """20 questions a second for 3 s while LINE fails 30% of replies (500/429): every one is
-    answered, each retry goes out within seconds of its failure, not after the traffic."""
+    answered, and each retry goes out when its wait is over, not after the traffic."""
     line_api.fail_randomly(0.3, (500, 429), path_contains="/reply", seed=7)
     worker = EventWorker(services, threads=2, poll_seconds=0.05)
     app.extensions["bot.worker"] = worker
@@ -97,8 +97,11 @@ def test_due_retries_are_sent_while_new_events_keep_arriving(app, services, line
     assert sorted(r["replyToken"] for r in line_api.replies()) == sorted(tokens)
     retried = [r for r in outbox_rows(services) if r.attempts > 1]
     assert retried, "the fault injection did not fail anything"
-    slowest = max((r.sent_at - r.created_at).total_seconds() for r in retried)
-    assert slowest < 5.0, f"a retried reply took {slowest:.1f}s"
+    for row in retried:
+        # Each failed attempt may cost its wait (Retry-After: 1 s, or 0.25 s doubling), not
+        # the rest of the traffic: a starved retry would wait for the burst to end.
+        took = (row.sent_at - row.created_at).total_seconds()
+        assert took < 1.5 * (row.attempts - 1) + 1.0, f"{row.attempts} attempts, {took:.1f}s"
     assert line_api.attempts_after_acceptance() == []
 
 
