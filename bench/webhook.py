@@ -473,12 +473,14 @@ def bench_server(
     rng = random.Random(f"{spec.name}-{args.seed}")
     standin.reset()
     warmup = make_requests(standin, args.warmup, users, rng)
-    measured = make_requests(standin, args.n, users, rng)
     with gunicorn(spec, env, log_path) as (port, proc):
         # Warm-up: both workers import, connect and (the bot) build the answer engine.
         run_load(port, warmup, args.concurrency)
         if spec.replies:
             standin.wait_for(len(warmup), args.drain_timeout)
+        # Built now, not before the servers started: an event carries LINE's timestamp, and
+        # the bot measures the reply window from it.
+        measured = make_requests(standin, args.n, users, rng)
         before = standin.stats()
         log_mark = count_lines(log_path)
         pids = worker_pids(proc.pid)
