@@ -25,7 +25,18 @@ from typing import TYPE_CHECKING, Any
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, FollowEvent, UnfollowEvent
-from sqlalchemy import JSON, Boolean, Connection, and_, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -89,15 +100,17 @@ def record(services: Services, body: str, signature: str | None) -> Recorded:
     # Core, not the ORM: this is the request path, and the ORM's unit of work costs more
     # than the insert itself.
     with services.db.engine.begin() as conn:
-        now = services.now(conn)
-        new = sum(_insert_once(conn, raw, now) for raw in events)
+        new = sum(_insert_once(conn, raw) for raw in events)
     return Recorded(received=len(events), new=new)
 
 
 @functools.cache
 def _insert_statement(dialect: str) -> Any:
     """Built once per dialect: on the request path, building costs more than inserting."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect == "postgresql":
+        insert, now = postgresql.insert, func.clock_timestamp()
+    else:
+        insert, now = sqlite.insert, func.strftime("%Y-%m-%d %H:%M:%f", "now")
     return (
         insert(E)
         .values(
@@ -107,7 +120,7 @@ def _insert_statement(dialect: str) -> Any:
             payload=bindparam("payload", type_=JSON),
             status=EventStatus.PENDING,
             attempts=0,
-            received_at=bindparam("now", type_=UTCDateTime),
+            received_at=now,  # the database's clock, in the insert itself
             event_time=bindparam("at", type_=UTCDateTime),
             redelivery=bindparam("again", type_=Boolean),
         )
@@ -116,7 +129,7 @@ def _insert_statement(dialect: str) -> Any:
     )
 
 
-def _insert_once(conn: Connection, raw: dict[str, Any], now: datetime) -> int:
+def _insert_once(conn: Connection, raw: dict[str, Any]) -> int:
     source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
     user_id = source.get("userId") if isinstance(source.get("userId"), str) else None
     context = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
@@ -125,7 +138,6 @@ def _insert_once(conn: Connection, raw: dict[str, Any], now: datetime) -> int:
         "type": str(raw.get("type", "unknown"))[:32],
         "user": user_id[:64] if user_id else None,
         "payload": raw,
-        "now": now,
         "at": event_time(raw),
         "again": context.get("isRedelivery") is True,
     }
