@@ -72,6 +72,10 @@ def test_due_retries_are_sent_while_new_events_keep_arriving(app, services, line
     answered, and each retry goes out when its wait is over, not after the traffic."""
     line_api.fail_randomly(0.3, (500, 429), path_contains="/reply", seed=7)
     worker = EventWorker(services, threads=2, poll_seconds=0.05)
+    # Two send slots and 80 ms per LINE call: ~25 sends/s for 20 questions/s plus their
+    # retries, so a queue forms and the order in which it is served matters.
+    worker.send_slots = 2
+    line_api.latency = 0.08
     app.extensions["bot.worker"] = worker
     client = app.test_client()
     tokens = []
@@ -93,16 +97,27 @@ def test_due_retries_are_sent_while_new_events_keep_arriving(app, services, line
             time.sleep(0.05)
     finally:
         line_api.fail_randomly(0)
+        line_api.latency = 0.0
         worker.stop()
     assert sorted(r["replyToken"] for r in line_api.replies()) == sorted(tokens)
-    retried = [r for r in outbox_rows(services) if r.attempts > 1]
+    rows = outbox_rows(services)
+    retried = [r for r in rows if r.attempts > 1]
     assert retried, "the fault injection did not fail anything"
+    # Fairness by order, not by wall-clock bounds (a loaded machine slows everything alike):
+    # a retry, once due, goes out before first attempts that arrived well after it was due.
+    # A queue that served new events first would send many of those before it.
+    fresh = [r for r in rows if r.attempts == 1]
+    margin = timedelta(seconds=1)
+    later = [(r, n) for r in retried for n in fresh if n.created_at > r.next_attempt_at + margin]
+    overtaken = [(r, n) for r, n in later if n.sent_at < r.sent_at]
+    assert later, "no event arrived after a retry was due"
+    assert len(overtaken) <= 0.1 * len(later), f"{len(overtaken)} of {len(later)} overtook"
     for row in retried:
-        # Each failed attempt may cost its wait (Retry-After: 1 s, or 0.25 s doubling), not
-        # the rest of the traffic: a starved retry would wait for the burst to end.
+        # A generous bound that still fails if a retry waits for the end of the traffic
+        # plus a drain: its waits (Retry-After 1 s, or 0.25 s doubling) and 10 s.
         waits = sum(max(1.0, outbox.backoff(k, None)) for k in range(1, row.attempts))
         took = (row.sent_at - row.created_at).total_seconds()
-        assert took < waits + 1.5, f"{row.attempts} attempts, {took:.1f}s"
+        assert took < waits + 10, f"{row.attempts} attempts, {took:.1f}s"
     assert line_api.attempts_after_acceptance() == []
 
 
