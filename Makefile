@@ -38,6 +38,7 @@ format: install
 bench: install
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/cpu_cost.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
