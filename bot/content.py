@@ -108,6 +108,7 @@ class Initiative(Frozen):
     indicators: tuple[Indicator, ...] = ()
     terms: tuple[str, ...] = ()  # glossary headwords marked with ※ in this initiative
     keywords: tuple[str, ...] = ()  # extra search words (colloquial names); not shown
+    marked: tuple[str, ...] = ()  # words marked ※ here that the glossary does not define
 
     @field_validator("id")
     @classmethod
