@@ -211,9 +211,10 @@ class AnswerEngine:
                 related.append(Match("initiative", ini.id, ini.title, round(score, 4)))
         if facets.safety:
             safety = self.rules.safety.initiative
-            if safety in self.plan.initiative_by_id and all(m.id != safety for m in related):
+            if safety in self.plan.initiative_by_id:
                 ini = self.plan.initiative_by_id[safety]
                 top = related[0].score if related else 0.0
+                related = [m for m in related if m.id != safety]
                 related.insert(0, Match("initiative", ini.id, ini.title, top))
         if not related:
             return None

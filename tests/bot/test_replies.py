@@ -498,8 +498,22 @@ def test_stress_initiatives_stay_within_limits(stress: Renderer) -> None:
         check(stress.initiative_full(ini))
         assert len(quick_labels(dicts)) <= 13
         card = flex_texts(dicts)
-        assert "不明" in card or not ini.indicators
-        assert "（記載なし）" in stress.initiative_text(ini) or not ini.schedule
+        unknown = stress.t("cell.unknown")
+        assert unknown in card or not ini.indicators
+        assert unknown in stress.initiative_text(ini) or not ini.schedule
+
+
+def test_a_lost_cell_reads_the_same_on_the_card_and_in_the_full_text(renderer: Renderer) -> None:
+    """One wording for a lost cell, and every schedule shows every planned year."""
+    unknown = renderer.t("cell.unknown")
+    ini = renderer.plan.initiative_by_id["1-1"]  # schedule: R4 拡大, R5-R7 lost
+    card = flex_texts(check(renderer.initiative(ini)))
+    full = renderer.initiative_text(ini)
+    for year in ("令和5年度", "令和6年度", "令和7年度"):
+        assert f"{year} {unknown}" in card
+        assert f"{year}：{unknown}" in full
+    for other in ("記載なし", "（記載なし）"):
+        assert other not in card and other not in full
 
 
 def test_stress_terms_and_browsing(stress: Renderer) -> None:
