@@ -30,7 +30,14 @@ import numpy as np
 from bot.answers.facets import FacetRules, Facets
 from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
-from bot.answers.normalize import Analyzer, SynonymTable, fold_key, initiative_numbers, is_blank
+from bot.answers.normalize import (
+    Analyzer,
+    KanaReader,
+    SynonymTable,
+    fold_key,
+    initiative_numbers,
+    is_blank,
+)
 from bot.answers.rules import AnsweringRules, load_rules
 from bot.content import Plan
 
@@ -89,6 +96,7 @@ class AnswerEngine:
     """Built once from the plan; `ask` is pure and thread-safe."""
 
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
+    TERM_NAMED = 0.75  # a term's name matches the question this well: 「〜とは」 may lean to it
 
     def __init__(self, plan: Plan, rules: AnsweringRules) -> None:
         self.plan = plan
@@ -103,6 +111,7 @@ class AnswerEngine:
         self.names = NameIndex(self.docs, self.analyzer)
         self.intents = IntentRules(rules)
         self.facet_rules = FacetRules(rules)
+        self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules))
         # words the plan marks with ※ but defines nowhere -> the initiative that uses them
         self._marked = [
             (fold_key(w), w, ini.id) for ini in plan.initiatives for w in ini.marked if w
@@ -148,9 +157,25 @@ class AnswerEngine:
 
     # --- the question ------------------------------------------------------------------------
 
+    @staticmethod
+    def _vocabulary(plan: Plan, rules: AnsweringRules) -> list[str]:
+        """The plan's naming texts and the question words: what kana-only input may spell."""
+        texts: list[str] = [*rules.question_words]
+        for ini in plan.initiatives:
+            texts += [ini.title, *ini.keywords, *ini.departments]
+            texts += [i.name for i in ini.indicators] + [r.item for r in ini.schedule]
+        for term in plan.terms:
+            texts += [term.headword, *term.aliases]
+        return texts
+
     def ask(self, question: str) -> Result:
         if is_blank(question):
             return Result(question, "empty")
+        asked, question = question, self.kana.rewrite(question)
+        result = self._ask(question)
+        return result if asked == question else dataclasses.replace(result, question=asked)
+
+    def _ask(self, question: str) -> Result:
         facets = self.facet_rules.read(question)
         numbered = self._numbered(question, facets)
         if numbered is not None:
@@ -284,6 +309,10 @@ class AnswerEngine:
         lean = self.intents.lean(text).direction
         if facets.facet in ("figure", "when", "department") or marked is not None:
             lean = -1  # a count, a date or a desk is held by an initiative, not a definition
+        elif facets.facet == "yesno" and lean == 0:
+            lean = -1  # 「〜できる？」 asks what the city will do
+        elif lean > 0 and not (name[self._is_term] >= self.TERM_NAMED).any():
+            lean = 0  # 「〜って何」 about a word that is no glossary term (LINE): no lean
         penalty = 1 - self.rules.cue_weight
         if lean > 0:
             scores = np.where(self._is_term, scores, scores * penalty)
