@@ -39,6 +39,9 @@ class Settings:
     # the reply of a worker that died still goes out well before the reply deadline.
     lease_seconds: float = 20.0
     max_body_bytes: int = 1_000_000
+    # The answer engine's second scorer (bot/answers/semantic.py): "background" loads it in a
+    # thread after start-up (ANSWER_SEMANTIC's default), "sync" before answering, "off" never.
+    answer_semantic: str = "off"
     simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -61,6 +64,7 @@ class Settings:
             worker=env.get("EVENT_WORKER", "thread"),
             worker_threads=_int(env, "EVENT_WORKER_THREADS", 2),
             lease_seconds=_int(env, "EVENT_LEASE_SECONDS", 20),
+            answer_semantic=_choice(env, "ANSWER_SEMANTIC", ("background", "sync", "off")),
             simulator=development and env.get("SIMULATOR", "1") == "1",
         )
         if development:
@@ -108,6 +112,14 @@ def _database_url(value: str) -> str:
         value = "postgresql://" + value[len("postgres://") :]
     if value.startswith("postgresql://"):
         value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed` (the first is the default); anything else stops start-up clearly."""
+    value = env.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     return value
 
 

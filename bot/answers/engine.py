@@ -39,6 +39,7 @@ from bot.answers.normalize import (
     is_blank,
 )
 from bot.answers.rules import AnsweringRules, load_rules
+from bot.answers.semantic import SemanticStage
 from bot.content import Plan
 
 Kind = Literal["initiative", "term"]
@@ -98,7 +99,9 @@ class AnswerEngine:
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
     TERM_NAMED = 0.75  # a term's name matches the question this well: 「〜とは」 may lean to it
 
-    def __init__(self, plan: Plan, rules: AnsweringRules) -> None:
+    def __init__(
+        self, plan: Plan, rules: AnsweringRules, semantic: SemanticStage | None = None
+    ) -> None:
         self.plan = plan
         self.rules = rules
         groups = [(g.canonical, g.variants) for g in plan.synonyms]
@@ -112,6 +115,7 @@ class AnswerEngine:
         self.intents = IntentRules(rules)
         self.facet_rules = FacetRules(rules)
         self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules))
+        self.semantic = semantic
         # words the plan marks with ※ but defines nowhere -> the initiative that uses them
         self._marked = [
             (fold_key(w), w, ini.id) for ini in plan.initiatives for w in ini.marked if w
@@ -131,9 +135,18 @@ class AnswerEngine:
         self._linked_b = np.array([p[1] for p in pairs], dtype=np.intp)
 
     @classmethod
-    def from_content(cls, plan: Plan, rules: AnsweringRules | None = None) -> AnswerEngine:
-        """The engine for `plan` with the rules of content/answering.yaml."""
-        return cls(plan, rules or load_rules())
+    def from_content(
+        cls, plan: Plan, rules: AnsweringRules | None = None, *, semantic: str = "off"
+    ) -> AnswerEngine:
+        """The engine for `plan` with the rules of content/answering.yaml.
+
+        semantic: "off" (lexical only), "background" (the second scorer loads in a thread
+        and joins when ready: the web and worker processes) or "sync" (load now: benchmarks,
+        evaluation)."""
+        stage = None
+        if semantic != "off":
+            stage = SemanticStage(semantic_documents(plan), background=semantic != "sync")
+        return cls(plan, rules or load_rules(), stage)
 
     def _link_pairs(self, plan: Plan) -> set[tuple[int, int]]:
         """(term, initiative) pairs that name the same thing: not rivals for the margin."""
@@ -206,6 +219,8 @@ class AnswerEngine:
         if topic is not None and top < th.offtopic_override:
             return Result(question, "offtopic", topic=topic, facets=facets)
         intent = self._decide(ranked)
+        if intent == "candidates" and self._semantic_agrees(text, ranked):
+            intent = "answer"
         if intent == "fallback" and talk is None and self.intents.small_talk(question):
             intent = "greeting"
         matches = self._matches(ranked, intent)
@@ -213,6 +228,16 @@ class AnswerEngine:
             Result(question, intent, matches, facets=facets, marked=marked[1] if marked else None),
             text,
         )
+
+    def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
+        """The second scorer's nearest document is the lexical favourite (or its partner)."""
+        if self.semantic is None:
+            return False
+        found = self.semantic.nearest(text)
+        if found is None:
+            return False
+        first = int(ranked.order[0])
+        return found[0] == first
 
     def _marked_word(self, text: str) -> tuple[str, str] | None:
         """(initiative id, word) when the question names a ※ word the glossary lacks."""
@@ -371,3 +396,13 @@ def _unique_best(scores: list[int]) -> int | None:
     if top <= 0 or scores.count(top) > 1:
         return None
     return scores.index(top)
+
+
+def semantic_documents(plan: Plan) -> list[str]:
+    """One text per document, in plan_docs order: its name, keywords and opening sentences."""
+    texts = []
+    for ini in sorted(plan.initiatives, key=lambda i: i.sort_key):
+        texts.append(f"{ini.title}。{'、'.join(ini.keywords)}。{ini.content[:120]}")
+    for term in plan.terms:
+        texts.append(f"{term.headword}。{term.definition[:120]}")
+    return texts
