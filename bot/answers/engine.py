@@ -91,6 +91,7 @@ class Result:
 class _Ranked:
     order: np.ndarray  # document indices, best first
     scores: np.ndarray  # per document, 0..1
+    tokens: tuple[str, ...] = ()  # the question's content words (for _focused)
 
 
 class AnswerEngine:
@@ -116,9 +117,15 @@ class AnswerEngine:
         self.facet_rules = FacetRules(rules)
         self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules))
         self.semantic = semantic
-        # words the plan marks with ※ but defines nowhere -> the initiative that uses them
+        # words the plan marks with ※ but defines nowhere -> the initiative that uses them;
+        # each is known by its own spelling and by its synonyms' (イーマフ)
+        spellings = {fold_key(g.canonical): g.variants for g in plan.synonyms}
         self._marked = [
-            (fold_key(w), w, ini.id) for ini in plan.initiatives for w in ini.marked if w
+            (key, w, ini.id)
+            for ini in plan.initiatives
+            for w in ini.marked
+            for key in {fold_key(w), *(fold_key(v) for v in spellings.get(fold_key(w), ()))}
+            if key
         ]
         self._item_tokens = {
             ini.id: (
@@ -224,10 +231,10 @@ class AnswerEngine:
         if intent == "fallback" and talk is None and self.intents.small_talk(question):
             intent = "greeting"
         matches = self._matches(ranked, intent)
-        return self._focused(
-            Result(question, intent, matches, facets=facets, marked=marked[1] if marked else None),
-            text,
+        result = Result(
+            question, intent, matches, facets=facets, marked=marked[1] if marked else None
         )
+        return self._focused(result, ranked.tokens)
 
     def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
         """The second scorer's nearest document is the lexical favourite (or its partner)."""
@@ -241,7 +248,7 @@ class AnswerEngine:
 
     def _marked_word(self, text: str) -> tuple[str, str] | None:
         """(initiative id, word) when the question names a ※ word the glossary lacks."""
-        key = fold_key(self.analyzer.prepare(text))
+        key = fold_key(text)
         for folded, word, ini_id in self._marked:
             if folded and folded in key:
                 return ini_id, word
@@ -288,7 +295,7 @@ class AnswerEngine:
     def _tokens(self, text: str) -> list[str]:
         return self.analyzer.tokens(self.analyzer.prepare(text))
 
-    def _focused(self, result: Result, text: str) -> Result:
+    def _focused(self, result: Result, tokens: tuple[str, ...] | None) -> Result:
         """The indicator and schedule row of the answered initiative the question names."""
         best = result.best
         if result.intent != "answer" or best is None or best.kind != "initiative":
@@ -296,7 +303,7 @@ class AnswerEngine:
         if result.facets.facet is None:
             return result
         ini = self.plan.initiative_by_id[best.id]
-        words = set(self._tokens(text))
+        words = set(tokens if tokens is not None else self._tokens(result.question))
         indicators, rows = self._item_tokens[ini.id]
         unit = result.facets.unit
         ind_scores = [
@@ -317,7 +324,7 @@ class AnswerEngine:
             for i in dict.fromkeys(ids)
         )
         result = Result(question, "answer", found[:MAX_MATCHES], facets=facets)
-        return self._focused(result, question)
+        return self._focused(result, None)
 
     def _rank(self, text: str, facets: Facets, marked: tuple[str, str] | None) -> _Ranked:
         core = self.analyzer.prepare(self.intents.core(text))
@@ -349,7 +356,7 @@ class AnswerEngine:
             bonus = self._is_term & (scores > 0)
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
-        return _Ranked(order, np.minimum(scores, 1.0))
+        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens))
 
     def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
         """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
