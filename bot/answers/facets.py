@@ -71,6 +71,7 @@ class FacetRules:
         self._this = _compile(y.this)
         self._next = _compile(y.next)
         self._nearmiss = [(n.kind, _compile(n.patterns)) for n in rules.nearmiss]
+        self._weak = {n.kind for n in rules.nearmiss if n.weak}
         self._safety = _compile(rules.safety.patterns)
         self._menu = [(m.name, _compile(m.patterns)) for m in rules.menu]
         self._policy = [re.compile(pattern_fold(p)) for p in rules.policy]
@@ -81,6 +82,8 @@ class FacetRules:
         facet = next((n for n, p in self._facets if p is not None and p.search(text)), None)
         unit = next((u for u, p in self._units if p is not None and p.search(text)), None)
         nearmiss = next((k for k, p in self._nearmiss if p is not None and p.search(text)), None)
+        if nearmiss in self._weak and facet is not None:
+            nearmiss = None  # 「住民票の手数料はいつからキャッシュレス？」 asks the plan
         return Facets(
             facet=facet,
             year=self._year(text),

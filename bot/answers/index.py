@@ -47,7 +47,11 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "keywords": ini.keywords,
             "terms": ini.terms,
             "departments": ini.departments,
-            "schedule": tuple(r.item for r in ini.schedule),
+            # the row and what happens in it (実証実験, 開設 …): a question may name either
+            "schedule": tuple(
+                " ".join([r.item, *(v for v in r.by_year.values() if v and v != "-")])
+                for r in ini.schedule
+            ),
             "indicators": tuple(i.name for i in ini.indicators),
             "content": (ini.content,),
             "effect": (ini.effect,),

@@ -64,6 +64,9 @@ class NearMiss(_Frozen):
 
     kind: str = Field(min_length=1)  # how, bring, where, cost, lost, hours, …
     patterns: tuple[str, ...] = Field(min_length=1)
+    # weak: the words name a topic the plan lacks (住民票) rather than a question it cannot
+    # answer; a question that also asks a figure, a date or a desk is answered by the plan
+    weak: bool = False
 
     _re = field_validator("patterns")(_check_regexes)
 

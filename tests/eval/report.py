@@ -1,6 +1,7 @@
 """Print the evaluation figures of one or more question sets (README figures).
 
 Run: .venv/bin/python tests/eval/report.py [questions.yaml holdout.yaml blind.yaml] [-v]
+[--lexical] (without the second scorer)
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from tests.eval.scoring import evaluate, load
 def main(argv: list[str]) -> None:
     verbose = "-v" in argv
     names = [a for a in argv if not a.startswith("-")] or ["questions.yaml"]
-    engine = AnswerEngine.from_content(load_plan(), load_rules())
+    semantic = "off" if "--lexical" in argv else "sync"
+    engine = AnswerEngine.from_content(load_plan(), load_rules(), semantic=semantic)
     for name in names:
         items = load(Path(name).name)
         score = evaluate(engine, items)

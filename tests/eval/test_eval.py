@@ -18,7 +18,8 @@ from tests.eval.scoring import category, evaluate, load
 
 @pytest.fixture(scope="module")
 def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules())
+    """The engine as deployed: lexical stages and the second scorer (loaded first)."""
+    return AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
 
 
 def test_eval_set_covers_every_initiative_and_term() -> None:
