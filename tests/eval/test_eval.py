@@ -75,8 +75,9 @@ def test_blind_questions(engine: AnswerEngine) -> None:
     assert score.wrong <= BLIND_WRONG, report
 
 
-# Set to the figures measured when the work was done (see README), not to the targets.
-BLIND_TOP1 = 0.0
-BLIND_TOP3 = 0.0
-BLIND_DECLINED = 0.0
-BLIND_WRONG = 999
+# The figures measured when the work was done (README), NOT the targets (top-1 0.92,
+# top-3 0.98, declined 0.9), which the engine does not reach on this set.
+BLIND_TOP1 = 0.86  # 93/108
+BLIND_TOP3 = 0.89  # 97/108
+BLIND_DECLINED = 0.86  # 53/61
+BLIND_WRONG = 10
