@@ -98,6 +98,7 @@ class AnswerEngine:
     """Built once from the plan; `ask` is pure and thread-safe."""
 
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
+    MENU_WORD_MAX = 20  # longer messages are questions, never a typed menu word
     TERM_NAMED = 0.75  # a term's name matches the question this well: 「〜とは」 may lean to it
 
     def __init__(
@@ -205,12 +206,13 @@ class AnswerEngine:
             return Result(question, talk)  # type: ignore[arg-type]
         if self.intents.browse(question):
             return Result(question, "browse")
-        menu = self.facet_rules.menu(question, self.intents.only)
-        if menu is not None:
-            return Result(question, "menu", topic=menu)
-        policy = self.facet_rules.policy(question)
-        if policy is not None:
-            return Result(question, "browse", topic=str(policy))
+        if len(question) <= self.MENU_WORD_MAX:  # a menu word is typed on its own
+            menu = self.facet_rules.menu(question, self.intents.only)
+            if menu is not None:
+                return Result(question, "menu", topic=menu)
+            policy = self.facet_rules.policy(question)
+            if policy is not None:
+                return Result(question, "browse", topic=str(policy))
         text = self.facet_rules.without_years(self.intents.strip_small_talk(question))
         marked = self._marked_word(text)
         ranked = self._rank(text, facets, marked)

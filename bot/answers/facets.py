@@ -59,11 +59,7 @@ class FacetRules:
 
     def __init__(self, rules: AnsweringRules, today: Callable[[], date] = date.today) -> None:
         f = rules.facets
-        self._facets = [
-            (name, _compile(getattr(f, name)))
-            for name in self.ORDER
-            if _compile(getattr(f, name)) is not None
-        ]
+        self._facets = [(name, _compile(getattr(f, name))) for name in self.ORDER]
         self._units = [(u.unit, _compile(u.patterns)) for u in rules.units]
         y = rules.years
         self._final = _compile(y.final)

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -181,10 +180,9 @@ class NameIndex:
                     self._within.setdefault(k[a:b], []).append(i)
         self._lengths = sorted({len(k) for k in keys})
         self._longest = max(self._lengths, default=0)
-        # where in a question some name may start: one C-level scan instead of trying every
-        # position with every length in Python
-        by_length = sorted({k for k in keys}, key=len, reverse=True)
-        self._starts = re.compile("(?=(?:" + "|".join(map(re.escape, by_length)) + "))")
+        # where in a question some name may start (its first two characters): one look-up
+        # per position instead of one per position and name length
+        self._heads = frozenset(k[:2] for k in keys)
 
     def score(self, core: str) -> np.ndarray:
         """Per document 0..1: 1 = the question is exactly a name of it.
@@ -206,7 +204,8 @@ class NameIndex:
         inside[self._within.get(core, [])] = True  # the question inside a name
         n = len(core)
         words: set[int] | None = None  # word boundaries, computed only when needed
-        starts = [m.start() for m in self._starts.finditer(core)]
+        heads = self._heads
+        starts = [a for a in range(n - 1) if core[a : a + 2] in heads]
         for size in self._lengths:  # a name inside the question, as whole words
             if size > n:
                 break
