@@ -99,7 +99,7 @@ class AnswerEngine:
 
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
     MENU_WORD_MAX = 20  # longer messages are questions, never a typed menu word
-    TERM_NAMED = 0.75  # a term's name matches the question this well: 「〜とは」 may lean to it
+    TERM_NAMED = 0.6  # a term's name matches the question this well: 「〜とは」 may lean to it
 
     def __init__(
         self, plan: Plan, rules: AnsweringRules, semantic: SemanticStage | None = None
@@ -116,7 +116,7 @@ class AnswerEngine:
         self.names = NameIndex(self.docs, self.analyzer)
         self.intents = IntentRules(rules)
         self.facet_rules = FacetRules(rules)
-        self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules))
+        self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules), self.names.parts())
         self.semantic = semantic
         # words the plan marks with ※ but defines nowhere -> the initiative that uses them;
         # each is known by its own spelling and by its synonyms' (イーマフ)

@@ -168,11 +168,20 @@ class SynonymTable:
         lookup: dict[str, str] = self._lookup  # type: ignore[attr-defined]
 
         def repl(m: re.Match[str]) -> str:
+            canonical = lookup[m.group(0)]
+            if self._inside(text, m.start(), m.end(), canonical):
+                return m.group(0)  # 安心メール inside いせはらくらし安心メール stays
             if self._whole(text, m.start(), m.end(), m.group(0)):
-                return lookup[m.group(0)]
+                return canonical
             return m.group(0)
 
         return pattern.sub(repl, text)
+
+    @staticmethod
+    def _inside(text: str, start: int, end: int, canonical: str) -> bool:
+        """The match lies inside an occurrence of its own canonical word."""
+        at = text.find(canonical, max(0, end - len(canonical)), start + len(canonical))
+        return at != -1 and at <= start and at + len(canonical) >= end
 
     @staticmethod
     def _whole(text: str, start: int, end: int, variant: str) -> bool:
@@ -301,7 +310,12 @@ class KanaReader:
     MIN_COVER = 0.6
     SURE_READING = 4  # a reading this long is rewritten even inside an unexplained run
 
-    def __init__(self, analyzer: Analyzer, texts: Iterable[str]) -> None:
+    def __init__(
+        self, analyzer: Analyzer, texts: Iterable[str], names: Iterable[str] = ()
+    ) -> None:
+        # a run that spells (part of) a name as typed is left alone (ようはいりょしゃ is
+        # matched whole by its reading; いせはらくらし is part of a headword)
+        self.name_parts = frozenset(names)
         words: dict[str, str] = {}
         for text in texts:
             for surface, reading, pos in analyzer.nouns(text):
@@ -317,6 +331,8 @@ class KanaReader:
 
     def _run(self, run: str) -> str:
         """The run rewritten where readings explain most of it; else only its long words."""
+        if fold_key(run) in self.name_parts:
+            return run
         rewritten, covered = self._greedy(run, self.MIN_READING)
         if covered >= self.MIN_COVER * len(run):
             return rewritten
