@@ -151,10 +151,12 @@ class AnswerEngine:
         semantic: "off" (lexical only), "background" (the second scorer loads in a thread
         and joins when ready: the web and worker processes) or "sync" (load now: benchmarks,
         evaluation)."""
-        stage = None
-        if semantic != "off":
-            stage = SemanticStage(semantic_documents(plan), background=semantic != "sync")
-        return cls(plan, rules or load_rules(), stage)
+        engine = cls(plan, rules or load_rules())
+        if semantic != "off":  # after the build, so the two do not compete for the CPU
+            engine.semantic = SemanticStage(
+                semantic_documents(plan), background=semantic != "sync"
+            )
+        return engine
 
     def _link_pairs(self, plan: Plan) -> set[tuple[int, int]]:
         """(term, initiative) pairs that name the same thing: not rivals for the margin."""
