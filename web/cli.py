@@ -42,6 +42,7 @@ def content_check() -> None:
     """Validate every content file and print a summary (exit 1 with the errors if invalid)."""
     from bot.answers import load_rules
     from bot.content import load_plan, load_replies
+    from bot.departments import load_directory
     from bot.richmenu import load_spec
 
     try:
@@ -49,6 +50,7 @@ def content_check() -> None:
         replies = load_replies()
         load_rules()
         menu = load_spec(CONTENT_DIR)
+        directory = load_directory()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
         sys.exit(1)
@@ -71,6 +73,7 @@ def content_check() -> None:
         f"返信文 {len(list(replies.keys()))}件（{files}ファイル） / "
         f"リッチメニュー領域 {len(menu.areas)}件"
     )
+    click.echo(f"担当課 {len(directory.departments)}件")
     click.echo("OK")
 
 
