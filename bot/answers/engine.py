@@ -390,9 +390,10 @@ class AnswerEngine:
     def _matches(self, ranked: _Ranked, intent: Intent) -> tuple[Match, ...]:
         limit = 3 if intent == "candidates" else MAX_MATCHES
         out = []
-        for j in ranked.order[:limit]:
-            doc = self.docs[int(j)]
-            score = round(float(ranked.scores[int(j)]), 4)
+        top = ranked.order[:limit].tolist()
+        for j, raw in zip(top, ranked.scores[top].tolist(), strict=True):
+            doc = self.docs[j]
+            score = round(raw, 4)
             if intent == "fallback" and score <= 0:
                 break
             out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]

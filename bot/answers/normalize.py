@@ -295,6 +295,7 @@ class Analyzer:
 # --- kana-only questions ----------------------------------------------------------------------
 
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096ー]{5,}")
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 
 
 class KanaReader:
@@ -309,6 +310,7 @@ class KanaReader:
     MIN_READING = 2
     MIN_COVER = 0.6
     SURE_READING = 4  # a reading this long is rewritten even inside an unexplained run
+    MAX_KANJI = 2  # a question with more kanji is not "typed in kana"
 
     def __init__(
         self, analyzer: Analyzer, texts: Iterable[str], names: Iterable[str] = ()
@@ -325,7 +327,11 @@ class KanaReader:
         self.longest = max((len(r) for r in words), default=0)
 
     def rewrite(self, text: str) -> str:
-        if not self.words or not _HIRAGANA_RUN.search(text):
+        """`text` with its long kana runs spelt in the plan's words, when it is typed in kana
+        (a question with kanji has its hiragana runs as grammar, not compounds)."""
+        if not self.words or len(_KANJI.findall(text)) > self.MAX_KANJI:
+            return text
+        if not _HIRAGANA_RUN.search(text):
             return text
         return _HIRAGANA_RUN.sub(lambda m: self._run(m.group(0)), text)
 
