@@ -154,7 +154,7 @@ class AnswerEngine:
         engine = cls(plan, rules or load_rules())
         if semantic != "off":  # after the build, so the two do not compete for the CPU
             engine.semantic = SemanticStage(
-                semantic_documents(plan), background=semantic != "sync"
+                semantic_documents(plan), engine.vocabulary(), background=semantic != "sync"
             )
         return engine
 
@@ -244,11 +244,21 @@ class AnswerEngine:
         """The second scorer's nearest document is the lexical favourite (or its partner)."""
         if self.semantic is None:
             return False
-        found = self.semantic.nearest(text)
+        found = self.semantic.nearest(ranked.tokens)
         if found is None:
             return False
         first = int(ranked.order[0])
         return found[0] == first
+
+    def vocabulary(self) -> dict[str, str]:
+        """Content-word key -> its dictionary form, for every word of the documents' texts
+        and the synonyms' canonical words: what the second scorer embeds once."""
+        words: dict[str, str] = {}
+        texts = [*semantic_documents(self.plan), *(g.canonical for g in self.plan.synonyms)]
+        for text in texts:
+            for key, form in self.analyzer.content_words(self.analyzer.prepare(text)):
+                words.setdefault(key, form)
+        return words
 
     def _marked_word(self, text: str) -> tuple[str, str] | None:
         """(initiative id, word) when the question names a ※ word the glossary lacks."""

@@ -280,6 +280,16 @@ class Analyzer:
                 prev = None
         return words, phrases
 
+    def content_words(self, prepared: str) -> list[tuple[str, str]]:
+        """(key, dictionary form) of the content words of already `prepare`d text."""
+        out = []
+        for m in self._tok.tokenize(prepared, self._mode):
+            pos = m.part_of_speech()
+            key = fold_key(m.normalized_form())
+            if pos[0] in _KEEP_POS and pos[1] not in _DROP_POS2 and key:
+                out.append((key, m.normalized_form()))
+        return out
+
     def nouns(self, text: str) -> list[tuple[str, str, str]]:
         """(surface, katakana reading, part of speech) of each morpheme of `text`."""
         return [
