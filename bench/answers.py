@@ -42,7 +42,7 @@ COLD = (
 
 def questions() -> list[str]:
     out: list[str] = []
-    for name in ("questions.yaml", "holdout.yaml", "blind.yaml"):
+    for name in ("questions.yaml", "holdout.yaml", "blind1.yaml"):
         with (ROOT / "tests" / "eval" / name).open(encoding="utf-8") as f:
             out += [item["q"] for item in yaml.safe_load(f)["questions"]]
     return out
