@@ -22,11 +22,13 @@ about 2 s of start-up (see README, "The answer engine").
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from bot.answers.english import EnglishIndex, EnglishWords, load_english
 from bot.answers.facets import FacetRules, Facets
 from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
@@ -56,6 +58,7 @@ Intent = Literal[
     "empty",
 ]
 MAX_MATCHES = 5
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 NO_FACETS = Facets()
 
 
@@ -102,7 +105,11 @@ class AnswerEngine:
     TERM_NAMED = 0.6  # a term's name matches the question this well: 「〜とは」 may lean to it
 
     def __init__(
-        self, plan: Plan, rules: AnsweringRules, semantic: SemanticStage | None = None
+        self,
+        plan: Plan,
+        rules: AnsweringRules,
+        semantic: SemanticStage | None = None,
+        english: EnglishWords | None = None,
     ) -> None:
         self.plan = plan
         self.rules = rules
@@ -114,6 +121,12 @@ class AnswerEngine:
         self.docs: list[Doc] = plan_docs(plan)
         self.lexical = LexicalIndex(self.docs, self.analyzer, rules.field_weights)
         self.names = NameIndex(self.docs, self.analyzer)
+        # English questions: content/english.yaml plus the Latin names the plan uses (LINE)
+        self.english = EnglishIndex(
+            [(d.kind, d.id) for d in self.docs],
+            english if english is not None else load_english(),
+            [" ".join(_LATIN_NAME.findall(" ".join(d.names))) for d in self.docs],
+        )
         self.intents = IntentRules(rules)
         self.facet_rules = FacetRules(rules)
         self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules), self.names.parts())
@@ -351,6 +364,8 @@ class AnswerEngine:
         scores = 0.87 * np.maximum(name, lexical) + 0.13 * np.minimum(name, lexical)
         if bm.max() > 0:
             scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
+        if facets.english:  # the English path: English keywords, stems, stop words
+            scores = np.maximum(scores, self.english.score(text))
         scores = np.clip(scores, 0.0, 1.0)
         lean = self.intents.lean(text).direction
         if facets.facet in ("figure", "when", "department") or marked is not None:
