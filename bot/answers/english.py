@@ -14,6 +14,7 @@ Built once; scoring a question is a few dictionary look-ups (only English questi
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -99,7 +100,7 @@ class EnglishIndex:
                 if stems and text is not extra[i]:
                     self._keywords[i].append(frozenset(stems))
                 seen_w.update(stems)
-                seen_p.update(zip(stems, stems[1:], strict=False))
+                seen_p.update(itertools.pairwise(stems))
             for w in seen_w:
                 self._words.setdefault(w, []).append(i)
             for p in seen_p:
@@ -117,7 +118,7 @@ class EnglishIndex:
             for i in self._words.get(w, ()):
                 out[i] += self._idf[w]
         out /= total
-        for p in zip(stems, stems[1:], strict=False):
+        for p in itertools.pairwise(stems):
             for i in self._phrases.get(p, ()):
                 out[i] += self.PHRASE_BONUS
         # a keyword the question names whole beats one it names in part ("open data":
