@@ -72,6 +72,8 @@ class LexicalIndex:
 
     K1 = 1.2
     B = 0.75
+    LONG_REF = 15.0  # idf mass of about five content words: a question longer than this ...
+    LONG_POWER = 0.5  # ... weighs only (mass / LONG_REF) ** LONG_POWER times as much
 
     def __init__(self, docs: list[Doc], analyzer: Analyzer, weights: FieldWeights) -> None:
         self.n = len(docs)
@@ -141,9 +143,14 @@ class LexicalIndex:
             bm[idx] += b
             cov[idx] += credit
             total += idf
+        if total > self.LONG_REF:
+            # a long, rambling question: its extra words (家の前, 最近, 母が …) should not
+            # drown the words that name the topic, so beyond LONG_REF the question's weight
+            # grows only as a square root
+            total = self.LONG_REF * (total / self.LONG_REF) ** self.LONG_POWER
         if total > 0:
             cov /= total
-        return bm, cov, np.minimum(named_cov / self._name_total, 1.0)
+        return bm, np.minimum(cov, 1.0), np.minimum(named_cov / self._name_total, 1.0)
 
 
 class NameIndex:
