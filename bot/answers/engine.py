@@ -149,6 +149,12 @@ class AnswerEngine:
             for ini in plan.initiatives
         }
         self._is_term = np.array([d.kind == "term" for d in self.docs])
+        self._term_keys = [
+            k
+            for t in plan.terms
+            for k in {fold_key(n) for n in (t.headword, *t.aliases)}
+            if len(k) >= 2
+        ]
         self._by_id = {(d.kind, d.id): i for i, d in enumerate(self.docs)}
         self._linked = self._link_pairs(plan)
         pairs = sorted(self._linked)
@@ -372,7 +378,9 @@ class AnswerEngine:
             lean = -1  # a count, a date or a desk is held by an initiative, not a definition
         elif facets.facet == "yesno" and lean == 0:
             lean = -1  # 「〜できる？」 asks what the city will do
-        elif lean > 0 and not (name[self._is_term] >= self.TERM_NAMED).any():
+        elif lean > 0 and not (
+            (name[self._is_term] >= self.TERM_NAMED).any() or self._names_term(core)
+        ):
             lean = 0  # 「〜って何」 about a word that is no glossary term (LINE): no lean
         penalty = 1 - self.rules.cue_weight
         if lean > 0:
@@ -386,6 +394,12 @@ class AnswerEngine:
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
         return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens))
+
+    def _names_term(self, core: str) -> bool:
+        """A glossary term's headword or alias is written whole in the question
+        (「デジタルデバイドってお年寄りのこと？」: the name is only part of a long core)."""
+        key = fold_key(core)
+        return any(k in key for k in self._term_keys)
 
     def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
         """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
