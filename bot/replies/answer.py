@@ -46,8 +46,13 @@ class AnswerReplies(InitiativeReplies, GlossaryReplies, BrowseReplies, ChatRepli
         if result.intent == "answer" and best is not None:
             return self._plan_answer(best, result)
         reply = self._other(result)
-        if result.facets.english and result.intent != "nearmiss":
-            english = self.t("answer.english.other", **self.contact_facts())
+        if result.facets.english:
+            key = (
+                "answer.english.nearmiss"
+                if result.intent == "nearmiss"
+                else "answer.english.other"
+            )
+            english = self.t(key, **self.contact_facts())
             return [*self.text(english), *reply][:MESSAGES_MAX]
         return reply
 

@@ -151,6 +151,20 @@ def test_english_question_says_the_details_are_in_japanese_then_the_card(webhook
     assert messages[-1]["type"] == "flex" and "電子契約の実現" in messages[-1]["altText"]
 
 
+def test_english_sentence_from_a_foreign_resident_reaches_its_initiative(webhook):
+    said = "I just moved here from abroad. Will the city offer an interpreter at the counter?"
+    messages = webhook.say(said, user=USER)
+    assert messages[0]["text"].startswith("The details of the plan are only available in Japanese")
+    assert "通訳サービスの拡大" in messages[-1]["altText"]
+
+
+def test_english_near_miss_says_in_english_the_plan_lacks_it_then_names_the_desk(webhook):
+    messages = webhook.say("Where can I pick up my My Number Card?", user=USER)
+    assert messages[0]["text"].startswith("The plan does not hold the answer")
+    japanese = " ".join(m.get("text", "") for m in messages[1:])
+    assert "計画（アクションプラン）には載っていません" in japanese and "担当は" in japanese
+
+
 def test_a_marked_word_without_a_glossary_entry_gets_its_initiative(webhook):
     messages = webhook.say("eMAFFって何？", user=USER)
     assert "取組3-5「農業DXの推進」" in messages[0]["text"]
