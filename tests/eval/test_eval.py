@@ -4,6 +4,10 @@
 * holdout.yaml: written before the first engine was tuned; never tuned on.
 * blind1.yaml: round 1's blind set (frozen in commit "eval: freeze blind set"); its misses
   were read after round 1, so it is now SEEN and part of tuning. Floors: what is reached.
+* blind.yaml: round 2's blind set, written by someone who had seen neither the engine nor
+  any question set, frozen (commit "eval: freeze blind set 2") before anything ran on it and
+  measured once at the end of round 2; never tuned on. Its floor is the figure measured
+  then (README), not the issue's target where the two differ.
 """
 
 from __future__ import annotations
@@ -40,12 +44,12 @@ def test_tuning_questions(engine: AnswerEngine) -> None:
     score = evaluate(engine, load("questions.yaml"))
     report = "\n".join(score.lines() + score.misses)
     print(report)
-    assert score.share("in-scope") >= 0.94, report
+    assert score.share("in-scope") >= 0.95, report
     assert score.top3 / score.total["in-scope"] >= 0.97, report
     good, total = score.declined
-    assert good / total >= 0.95, report
+    assert good / total >= 0.98, report
     assert score.share("intent") >= 0.95, report
-    assert score.wrong <= 2, report
+    assert score.wrong <= 1, report
 
 
 def test_holdout_questions(engine: AnswerEngine) -> None:
@@ -54,29 +58,30 @@ def test_holdout_questions(engine: AnswerEngine) -> None:
     score = evaluate(engine, items)
     report = "\n".join(score.lines() + score.misses)
     print(report)
-    assert score.share("in-scope") >= 0.95, report
-    assert score.wrong <= 1, report
+    assert score.share("in-scope") >= 0.97, report
+    assert score.wrong <= 0, report
 
 
 def test_blind1_questions(engine: AnswerEngine) -> None:
     """Round 1's blind set, now seen and tuned on: the floor reached (README)."""
-    items = load("blind1.yaml")
+    _floor(engine, "blind1.yaml", BLIND1)
+
+
+# blind1 (seen, tuned on in round 2): the figures reached (README). Round 1, while it was
+# blind: top-1 93/108, top-3 97/108, declined 53/61, 10 wrong confident answers.
+BLIND1 = {"top1": 0.97, "top3": 0.98, "declined": 1.0, "wrong": 0}  # 105/108, 106/108, 61/61
+
+
+def _floor(engine: AnswerEngine, name: str, floor: dict[str, float]) -> None:
+    items = load(name)
     assert len(items) >= 150
     cats = [category(i["expect"]) for i in items]
     assert cats.count("nearmiss") + cats.count("offtopic") >= len(items) // 3
     score = evaluate(engine, items)
     report = "\n".join(score.lines() + score.misses)
     print(report)
-    assert score.share("in-scope") >= BLIND_TOP1, report
-    assert score.top3 / score.total["in-scope"] >= BLIND_TOP3, report
+    assert score.share("in-scope") >= floor["top1"], report
+    assert score.top3 / score.total["in-scope"] >= floor["top3"], report
     good, total = score.declined
-    assert good / total >= BLIND_DECLINED, report
-    assert score.wrong <= BLIND_WRONG, report
-
-
-# blind1 (seen): the figures reached (README). Round 1, while it was blind: 93/108, 97/108,
-# 53/61, 10 wrong.
-BLIND_TOP1 = 0.86  # 93/108
-BLIND_TOP3 = 0.89  # 97/108
-BLIND_DECLINED = 0.86  # 53/61
-BLIND_WRONG = 10
+    assert good / total >= floor["declined"], report
+    assert score.wrong <= floor["wrong"], report
