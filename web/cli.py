@@ -41,6 +41,7 @@ def db_upgrade(revision: str) -> None:
 def content_check() -> None:
     """Validate every content file and print a summary (exit 1 with the errors if invalid)."""
     from bot.answers import load_rules
+    from bot.answers.english import check_english, load_english
     from bot.content import load_plan, load_replies
     from bot.departments import load_directory
     from bot.richmenu import load_spec
@@ -49,6 +50,7 @@ def content_check() -> None:
         plan = load_plan()
         replies = load_replies()
         load_rules()
+        check_english(load_english(), plan)
         menu = load_spec(CONTENT_DIR)
         directory = load_directory()
     except ContentError as e:

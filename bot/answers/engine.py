@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.answers.english import EnglishIndex, EnglishWords, load_english
+from bot.answers.english import EnglishIndex, EnglishWords, check_english, load_english
 from bot.answers.facets import FacetRules, Facets
 from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
@@ -122,9 +122,11 @@ class AnswerEngine:
         self.lexical = LexicalIndex(self.docs, self.analyzer, rules.field_weights)
         self.names = NameIndex(self.docs, self.analyzer)
         # English questions: content/english.yaml plus the Latin names the plan uses (LINE)
+        english = english if english is not None else load_english()
+        check_english(english, plan)
         self.english = EnglishIndex(
             [(d.kind, d.id) for d in self.docs],
-            english if english is not None else load_english(),
+            english,
             [" ".join(_LATIN_NAME.findall(" ".join(d.names))) for d in self.docs],
         )
         self.intents = IntentRules(rules)

@@ -25,6 +25,7 @@ import snowballstemmer
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answers.normalize import nfkc
+from bot.content import ContentError, Plan
 from bot.loader import CONTENT_DIR, load_file
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -47,6 +48,14 @@ def load_english(content_dir: Path = CONTENT_DIR) -> EnglishWords:
     if not (content_dir / "english.yaml").exists():
         return EnglishWords()
     return load_file("english.yaml", EnglishWords, content_dir)
+
+
+def check_english(words: EnglishWords, plan: Plan) -> None:
+    """Every entry of english.yaml names an initiative or a term of the plan."""
+    unknown = [f"initiatives: {k}" for k in words.initiatives if k not in plan.initiative_by_id]
+    unknown += [f"terms: {k}" for k in words.terms if k not in plan.term_by_headword]
+    if unknown:
+        raise ContentError(f"english.yaml: no such initiative or term: {', '.join(unknown)}")
 
 
 class EnglishAnalyzer:
@@ -84,10 +93,7 @@ class EnglishIndex:
         names the plan itself uses (LINE, GIS, QR …), added to its English words."""
         self.analyzer = EnglishAnalyzer(words.stopwords, words.compounds)
         by_key = {("initiative", k): v for k, v in words.initiatives.items()}
-        by_key |= {("term", k): v for k, v in words.terms.items()}
-        unknown = [f"{kind} {id_}" for kind, id_ in by_key if (kind, id_) not in set(keys)]
-        if unknown:
-            raise ValueError(f"english.yaml: no such initiative or term: {', '.join(unknown)}")
+        by_key |= {("term", k): v for k, v in words.terms.items()}  # checked: check_english
         self.n = len(keys)
         self._keywords: list[list[frozenset[str]]] = [[] for _ in keys]
         self._words: dict[str, list[int]] = {}

@@ -295,3 +295,11 @@ def test_english_path_with_the_second_scorer_loaded() -> None:
     assert eng.semantic is not None and eng.semantic.ready
     result = eng.ask("Are drones being used by the city for surveying land?")
     assert result.confident and _best(result) == ("initiative", "3-4")
+
+
+def test_english_words_must_name_plan_items() -> None:
+    from bot.answers.english import EnglishWords, check_english
+
+    bad = EnglishWords(initiatives={"9-9": ("nothing",)}, terms={"ドローン": ("drone",)})
+    with pytest.raises(ContentError, match=r"english\.yaml.*initiatives: 9-9"):
+        check_english(bad, load_plan())
