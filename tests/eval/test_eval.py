@@ -85,3 +85,14 @@ def _floor(engine: AnswerEngine, name: str, floor: dict[str, float]) -> None:
     good, total = score.declined
     assert good / total >= floor["declined"], report
     assert score.wrong <= floor["wrong"], report
+
+
+def test_blind_questions(engine: AnswerEngine) -> None:
+    """Round 2's blind set: the floor measured once at the end (README: "The answer engine")."""
+    _floor(engine, "blind.yaml", BLIND2)
+
+
+# blind (round 2), measured once at commit 4ad6f2b: top-1 109/121 = 90.1 %, top-3 114/121 =
+# 94.2 %, declined 64/71 = 90.1 %, 8 wrong confident answers. The issue's targets (top-1
+# 0.92, top-3 0.98) are NOT met; declined ≥ 0.9 is, barely.
+BLIND2 = {"top1": 0.90, "top3": 0.94, "declined": 0.90, "wrong": 8}
