@@ -41,14 +41,18 @@ def db_upgrade(revision: str) -> None:
 def content_check() -> None:
     """Validate every content file and print a summary (exit 1 with the errors if invalid)."""
     from bot.answers import load_rules
+    from bot.answers.english import check_english, load_english
     from bot.content import load_plan, load_replies
+    from bot.departments import load_directory
     from bot.richmenu import load_spec
 
     try:
         plan = load_plan()
         replies = load_replies()
         load_rules()
+        check_english(load_english(), plan)
         menu = load_spec(CONTENT_DIR)
+        directory = load_directory()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
         sys.exit(1)
@@ -66,7 +70,12 @@ def content_check() -> None:
         click.echo(f"  基本方針{policy.number} {policy.title}: 取組 {count}件")
     click.echo(f"取組 {len(plan.initiatives)}件 / 指標 {indicators}件（不明な値 {unknown}件）")
     click.echo(f"用語 {len(plan.terms)}件 / 同義語グループ {len(plan.synonyms)}件")
-    click.echo(f"返信文 {len(list(replies.keys()))}件 / リッチメニュー領域 {len(menu.areas)}件")
+    files = len(set(replies.sources.values()))
+    click.echo(
+        f"返信文 {len(list(replies.keys()))}件（{files}ファイル） / "
+        f"リッチメニュー領域 {len(menu.areas)}件"
+    )
+    click.echo(f"担当課 {len(directory.departments)}件")
     click.echo("OK")
 
 

@@ -46,7 +46,11 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "keywords": ini.keywords,
             "terms": ini.terms,
             "departments": ini.departments,
-            "schedule": tuple(r.item for r in ini.schedule),
+            # the row and what happens in it (実証実験, 開設 …): a question may name either
+            "schedule": tuple(
+                " ".join([r.item, *(v for v in r.by_year.values() if v and v != "-")])
+                for r in ini.schedule
+            ),
             "indicators": tuple(i.name for i in ini.indicators),
             "content": (ini.content,),
             "effect": (ini.effect,),
@@ -68,6 +72,8 @@ class LexicalIndex:
 
     K1 = 1.2
     B = 0.75
+    LONG_REF = 15.0  # idf mass of about five content words: a question longer than this ...
+    LONG_POWER = 0.5  # ... weighs only (mass / LONG_REF) ** LONG_POWER times as much
 
     def __init__(self, docs: list[Doc], analyzer: Analyzer, weights: FieldWeights) -> None:
         self.n = len(docs)
@@ -137,9 +143,14 @@ class LexicalIndex:
             bm[idx] += b
             cov[idx] += credit
             total += idf
+        if total > self.LONG_REF:
+            # a long, rambling question: its extra words (家の前, 最近, 母が …) should not
+            # drown the words that name the topic, so beyond LONG_REF the question's weight
+            # grows only as a square root
+            total = self.LONG_REF * (total / self.LONG_REF) ** self.LONG_POWER
         if total > 0:
             cov /= total
-        return bm, cov, np.minimum(named_cov / self._name_total, 1.0)
+        return bm, np.minimum(cov, 1.0), np.minimum(named_cov / self._name_total, 1.0)
 
 
 class NameIndex:
@@ -176,6 +187,13 @@ class NameIndex:
                     self._within.setdefault(k[a:b], []).append(i)
         self._lengths = sorted({len(k) for k in keys})
         self._longest = max(self._lengths, default=0)
+        # where in a question some name may start (its first two characters): one look-up
+        # per position instead of one per position and name length
+        self._heads = frozenset(k[:2] for k in keys)
+
+    def parts(self) -> frozenset[str]:
+        """Every piece (2+ characters) of every name key, names and readings alike."""
+        return frozenset(self._within)
 
     def score(self, core: str) -> np.ndarray:
         """Per document 0..1: 1 = the question is exactly a name of it.
@@ -197,10 +215,14 @@ class NameIndex:
         inside[self._within.get(core, [])] = True  # the question inside a name
         n = len(core)
         words: set[int] | None = None  # word boundaries, computed only when needed
+        heads = self._heads
+        starts = [a for a in range(n - 1) if core[a : a + 2] in heads]
         for size in self._lengths:  # a name inside the question, as whole words
             if size > n:
                 break
-            for a in range(n - size + 1):
+            for a in starts:
+                if a + size > n:
+                    break
                 hit = self._exact.get(core[a : a + size])
                 if not hit:
                     continue

@@ -21,6 +21,35 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fold_for_patterns(p)})" for p in patterns))
 
 
+def _is_katakana(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa" or ch == "\u30fc"
+
+
+def _is_hiragana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u3096"
+
+
+def _inside_word(text: str, a: int, b: int) -> bool:
+    """The match [a, b) starts inside a katakana word of `text` and runs on into hiragana:
+    in the katakana fold, チャットボットは reads as チャットボッ + トハ (「とは」), which it is
+    not. Patterns match the fold; this checks the original spelling."""
+    if a == 0 or not (_is_katakana(text[a]) and _is_katakana(text[a - 1])):
+        return False
+    return any(_is_hiragana(text[i]) for i in range(a + 1, b))
+
+
+def _found(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    """Spans where `pattern` matches the katakana fold of `text` (soft form), not counting
+    matches that begin inside a katakana word."""
+    if pattern is None:
+        return []
+    return [
+        m.span()
+        for m in pattern.finditer(katakana(text))
+        if m.end() > m.start() and not _inside_word(text, m.start(), m.end())
+    ]
+
+
 _PUNCT = re.compile(r"[\s、。,.!?！？・…~〜ー\-ｰw笑]+")
 
 
@@ -49,13 +78,12 @@ class IntentRules:
         self._term = _compile(rules.cues.term)
         self._initiative = _compile(rules.cues.initiative)
         self._strip = _compile(rules.cues.strip)
+        self._menu_filler = _compile(rules.menu_filler)
 
     @staticmethod
     def _rest(pattern: re.Pattern[str] | None, text: str) -> tuple[str, bool]:
         """`text` (soft form) without what `pattern` matches in its katakana fold."""
-        if pattern is None:
-            return text, False
-        spans = [m.span() for m in pattern.finditer(katakana(text)) if m.end() > m.start()]
+        spans = _found(pattern, text)
         if not spans:
             return text, False
         out, last = [], 0
@@ -95,6 +123,16 @@ class IntentRules:
         rest, _ = self._rest(self._chatter, rest)
         return not _PUNCT.sub("", rest)
 
+    def only(self, pattern: re.Pattern[str], question: str) -> bool:
+        """The message is `pattern` plus fillers (ください, したい, を …) and nothing else."""
+        rest, found = self._rest(pattern, soft(question))
+        if not found:
+            return False
+        rest, _ = self._rest(self._browse_filler, rest)
+        rest, _ = self._rest(self._chatter, rest)
+        rest, _ = self._rest(self._menu_filler, rest)
+        return not _PUNCT.sub("", rest)
+
     def topic(self, question: str) -> str | None:
         """The first declined topic the question mentions."""
         text = soft(question)
@@ -106,8 +144,7 @@ class IntentRules:
     def lean(self, question: str) -> Lean:
         text = soft(question)
         return Lean(
-            term=bool(self._term and self._term.search(katakana(text))),
-            initiative=bool(self._initiative and self._initiative.search(katakana(text))),
+            term=bool(_found(self._term, text)), initiative=bool(_found(self._initiative, text))
         )
 
     def core(self, question: str) -> str:

