@@ -7,10 +7,21 @@ the moment they followed/unfollowed. Message text is kept only until the event i
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -148,3 +159,42 @@ class OutgoingReply(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[WebhookEvent] = relationship(back_populates="reply")
+
+
+class SnapshotStatus(enum.StrEnum):
+    READY = "ready"  # LINE's figures for the day are stored
+    UNREADY = "unready"  # LINE has not finished counting the day yet: asked again later
+    OUT_OF_SERVICE = "out_of_service"  # LINE has no figures for the day (and never will)
+    ERROR = "error"  # LINE failed (429, 5xx, no answer) after the retries: asked again later
+
+
+class FollowerSnapshot(Base):
+    """LINE's Insight follower statistics for one day (Asia/Tokyo), as LINE answered.
+
+    One row per day that was asked about; a day with no row was never fetched (a gap). The
+    figures are NULL unless the status is ready. `sample` marks development sample data.
+    """
+
+    __tablename__ = "follower_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    followers: Mapped[int | None] = mapped_column(Integer)
+    targeted_reaches: Mapped[int | None] = mapped_column(Integer)
+    blocks: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FriendAlert(Base):
+    """An alert already sent to the operators, so each one goes out once (unique key)."""
+
+    __tablename__ = "friend_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -167,5 +167,7 @@ def richmenu_deploy() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, content_cli, events_cli, richmenu_cli, ask):
+    from web.friends_cli import friends_cli
+
+    for command in (db_cli, content_cli, events_cli, richmenu_cli, ask, friends_cli):
         app.cli.add_command(command)

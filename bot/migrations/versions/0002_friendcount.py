@@ -1,0 +1,47 @@
+"""friend count: daily Insight follower snapshots and sent alerts
+
+Revision ID: 0002_friendcount
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_friendcount"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "follower_snapshots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("followers", sa.Integer(), nullable=True),
+        sa.Column("targeted_reaches", sa.Integer(), nullable=True),
+        sa.Column("blocks", sa.Integer(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("sample", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follower_snapshots")),
+        sa.UniqueConstraint("day", name=op.f("uq_follower_snapshots_day")),
+    )
+    op.create_table(
+        "friend_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_friend_alerts")),
+        sa.UniqueConstraint("key", name=op.f("uq_friend_alerts_key")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("friend_alerts")
+    op.drop_table("follower_snapshots")
