@@ -21,11 +21,13 @@ about 2 s of start-up (see README, "The answer engine").
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from bot.answers.facets import FacetRules, Facets
 from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
 from bot.answers.normalize import Analyzer, SynonymTable, fold_key, initiative_numbers, is_blank
@@ -34,9 +36,19 @@ from bot.content import Plan
 
 Kind = Literal["initiative", "term"]
 Intent = Literal[
-    "answer", "candidates", "fallback", "greeting", "thanks", "offtopic", "browse", "empty"
+    "answer",
+    "candidates",
+    "nearmiss",
+    "fallback",
+    "greeting",
+    "thanks",
+    "offtopic",
+    "browse",
+    "menu",
+    "empty",
 ]
 MAX_MATCHES = 5
+NO_FACETS = Facets()
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,11 @@ class Result:
     question: str
     intent: Intent
     matches: tuple[Match, ...] = ()  # best first, at most 5
-    topic: str | None = None  # for offtopic: which declined topic
+    topic: str | None = None  # offtopic: the declined topic; menu: the page; browse: policy no.
+    facets: Facets = NO_FACETS  # what the question asks (figure, year, near miss, English …)
+    indicator: int | None = None  # answer: the indicator of the best initiative asked about
+    row: int | None = None  # answer: the schedule row asked about
+    marked: str | None = None  # a word the plan marks with ※ but does not define (eMAFF)
 
     @property
     def confident(self) -> bool:
@@ -80,11 +96,24 @@ class AnswerEngine:
         groups = [(g.canonical, g.variants) for g in plan.synonyms]
         # A term's aliases are synonyms of its headword everywhere (個人番号カード).
         groups += [(t.headword, t.aliases) for t in plan.terms if t.aliases]
-        self.analyzer = Analyzer(SynonymTable.build(groups), rules.question_words)
+        stopwords = (*rules.question_words, *rules.english_words)
+        self.analyzer = Analyzer(SynonymTable.build(groups), stopwords)
         self.docs: list[Doc] = plan_docs(plan)
         self.lexical = LexicalIndex(self.docs, self.analyzer, rules.field_weights)
         self.names = NameIndex(self.docs, self.analyzer)
         self.intents = IntentRules(rules)
+        self.facet_rules = FacetRules(rules)
+        # words the plan marks with ※ but defines nowhere -> the initiative that uses them
+        self._marked = [
+            (fold_key(w), w, ini.id) for ini in plan.initiatives for w in ini.marked if w
+        ]
+        self._item_tokens = {
+            ini.id: (
+                [set(self._tokens(i.name)) for i in ini.indicators],
+                [set(self._tokens(r.item)) for r in ini.schedule],
+            )
+            for ini in plan.initiatives
+        }
         self._is_term = np.array([d.kind == "term" for d in self.docs])
         self._by_id = {(d.kind, d.id): i for i, d in enumerate(self.docs)}
         self._linked = self._link_pairs(plan)
@@ -122,7 +151,8 @@ class AnswerEngine:
     def ask(self, question: str) -> Result:
         if is_blank(question):
             return Result(question, "empty")
-        numbered = self._numbered(question)
+        facets = self.facet_rules.read(question)
+        numbered = self._numbered(question, facets)
         if numbered is not None:
             return numbered
         talk = self.intents.small_talk(question)
@@ -130,19 +160,104 @@ class AnswerEngine:
             return Result(question, talk)  # type: ignore[arg-type]
         if self.intents.browse(question):
             return Result(question, "browse")
-        text = self.intents.strip_small_talk(question)
-        ranked = self._rank(text)
+        menu = self.facet_rules.menu(question, self.intents.only)
+        if menu is not None:
+            return Result(question, "menu", topic=menu)
+        policy = self.facet_rules.policy(question)
+        if policy is not None:
+            return Result(question, "browse", topic=str(policy))
+        text = self.facet_rules.without_years(self.intents.strip_small_talk(question))
+        marked = self._marked_word(text)
+        ranked = self._rank(text, facets, marked)
         th = self.rules.thresholds
         top = float(ranked.scores[ranked.order[0]])
         topic = self.intents.topic(text)
+        if topic is not None and top < th.candidates and not facets.safety:
+            return Result(question, "offtopic", topic=topic, facets=facets)
+        if facets.nearmiss is not None:
+            near = self._near_miss(question, ranked, facets)
+            if near is not None:
+                return near
         if topic is not None and top < th.offtopic_override:
-            return Result(question, "offtopic", topic=topic)
+            return Result(question, "offtopic", topic=topic, facets=facets)
         intent = self._decide(ranked)
         if intent == "fallback" and talk is None and self.intents.small_talk(question):
             intent = "greeting"
-        return Result(question, intent, self._matches(ranked, intent))
+        matches = self._matches(ranked, intent)
+        return self._focused(
+            Result(question, intent, matches, facets=facets, marked=marked[1] if marked else None),
+            text,
+        )
 
-    def _numbered(self, question: str) -> Result | None:
+    def _marked_word(self, text: str) -> tuple[str, str] | None:
+        """(initiative id, word) when the question names a ※ word the glossary lacks."""
+        key = fold_key(self.analyzer.prepare(text))
+        for folded, word, ini_id in self._marked:
+            if folded and folded in key:
+                return ini_id, word
+        return None
+
+    def _near_miss(self, question: str, ranked: _Ranked, facets: Facets) -> Result | None:
+        """An in-scope topic asking what the plan does not hold: the related initiative."""
+        th = self.rules.thresholds
+        related: list[Match] = []
+        for j in ranked.order[:3]:
+            score = float(ranked.scores[int(j)])
+            if score < th.nearmiss_related:
+                break
+            ini_id = self._initiative_of(self.docs[int(j)])
+            if ini_id and all(m.id != ini_id for m in related):
+                ini = self.plan.initiative_by_id[ini_id]
+                related.append(Match("initiative", ini.id, ini.title, round(score, 4)))
+        if facets.safety:
+            safety = self.rules.safety.initiative
+            if safety in self.plan.initiative_by_id and all(m.id != safety for m in related):
+                ini = self.plan.initiative_by_id[safety]
+                top = related[0].score if related else 0.0
+                related.insert(0, Match("initiative", ini.id, ini.title, top))
+        if not related:
+            return None
+        return Result(question, "nearmiss", tuple(related[:3]), facets=facets)
+
+    def _initiative_of(self, doc: Doc) -> str | None:
+        """The initiative a document stands for (a term: the first initiative that uses it)."""
+        if doc.kind == "initiative":
+            return doc.id
+        term = self.plan.term_by_headword.get(doc.id)
+        inis = sorted(
+            (
+                self.plan.initiative_by_id[i]
+                for i in (term.initiatives if term else ())
+                if i in self.plan.initiative_by_id
+            ),
+            key=lambda i: i.sort_key,
+        )
+        return inis[0].id if inis else None
+
+    def _tokens(self, text: str) -> list[str]:
+        return self.analyzer.tokens(self.analyzer.prepare(text))
+
+    def _focused(self, result: Result, text: str) -> Result:
+        """The indicator and schedule row of the answered initiative the question names."""
+        best = result.best
+        if result.intent != "answer" or best is None or best.kind != "initiative":
+            return result
+        if result.facets.facet is None:
+            return result
+        ini = self.plan.initiative_by_id[best.id]
+        words = set(self._tokens(text))
+        indicators, rows = self._item_tokens[ini.id]
+        unit = result.facets.unit
+        ind_scores = [
+            len(words & toks) + (2 if unit and ind.unit == unit else 0)
+            for toks, ind in zip(indicators, ini.indicators, strict=True)
+        ]
+        row_scores = [len(words & toks) for toks in rows]
+        return dataclasses.replace(
+            result, indicator=_unique_best(ind_scores), row=_unique_best(row_scores)
+        )
+
+    def _numbered(self, question: str, facets: Facets) -> Result | None:
         ids = [i for i in initiative_numbers(question) if ("initiative", i) in self._by_id]
         if not ids:
             return None
@@ -150,9 +265,10 @@ class AnswerEngine:
             Match("initiative", i, self.plan.initiative_by_id[i].title, 1.0)
             for i in dict.fromkeys(ids)
         )
-        return Result(question, "answer", found[:MAX_MATCHES])
+        result = Result(question, "answer", found[:MAX_MATCHES], facets=facets)
+        return self._focused(result, question)
 
-    def _rank(self, text: str) -> _Ranked:
+    def _rank(self, text: str, facets: Facets, marked: tuple[str, str] | None) -> _Ranked:
         core = self.analyzer.prepare(self.intents.core(text))
         tokens, phrases = self.analyzer.analyse(core)
         bm, cov, named = self.lexical.score(tokens, phrases, self.rules.unknown_word_weight)
@@ -165,6 +281,8 @@ class AnswerEngine:
             scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
         scores = np.clip(scores, 0.0, 1.0)
         lean = self.intents.lean(text).direction
+        if facets.facet in ("figure", "when", "department") or marked is not None:
+            lean = -1  # a count, a date or a desk is held by an initiative, not a definition
         penalty = 1 - self.rules.cue_weight
         if lean > 0:
             scores = np.where(self._is_term, scores, scores * penalty)
@@ -213,3 +331,13 @@ class AnswerEngine:
                 break
             out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]
         return tuple(out)
+
+
+def _unique_best(scores: list[int]) -> int | None:
+    """The index of the single highest positive score, else None (ask about all)."""
+    if not scores:
+        return None
+    top = max(scores)
+    if top <= 0 or scores.count(top) > 1:
+        return None
+    return scores.index(top)

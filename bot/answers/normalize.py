@@ -209,6 +209,8 @@ class Analyzer:
         # a stop word is known by its own key and by its dictionary form (就く -> つく)
         keys = {fold_key(w) for w in stopwords}
         for w in stopwords:
+            if w.isascii():  # English: Sudachi would map "number" to ナンバー, "on" to オン
+                continue
             ms = self._tok.tokenize(soft(w), self._mode)
             if len(ms) == 1:
                 keys.add(fold_key(ms[0].normalized_form()))

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.answers.normalize import pattern_fold
-from bot.content import CONTENT_DIR, ContentError
+from bot.loader import CONTENT_DIR, load_file
 
 
 class _Frozen(BaseModel):
@@ -38,6 +37,7 @@ class Thresholds(_Frozen):
     clear_lead: float = Field(ge=0, le=1)  # ... when the runner-up is at most this share of it
     candidates: float = Field(ge=0, le=1)  # top score at or above -> 「もしかして」
     offtopic_override: float = Field(ge=0, le=1)  # a plan match this strong beats a topic
+    nearmiss_related: float = Field(default=0.2, ge=0, le=1)  # a near miss's related item
 
 
 class Cues(_Frozen):
@@ -54,6 +54,64 @@ class Topic(_Frozen):
     """An out-of-scope subject, declined honestly."""
 
     topic: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class NearMiss(_Frozen):
+    """A kind of question the plan does not answer although its topic is in the plan."""
+
+    kind: str = Field(min_length=1)  # how, bring, where, cost, lost, hours, …
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class Facets(_Frozen):
+    """What a question asks about an initiative, so the reply can answer it first."""
+
+    figure: tuple[str, ...]  # 何件, 何人, 目標は …
+    when: tuple[str, ...]  # いつ, いつから, スケジュール …
+    department: tuple[str, ...]  # 担当, どこの課 …
+    yesno: tuple[str, ...]  # できる？, なる？ …
+
+    _re = field_validator("figure", "when", "department", "yesno")(_check_regexes)
+
+
+class Unit(_Frozen):
+    """Counter words that pick an indicator by its unit (何台 -> 台)."""
+
+    unit: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class Years(_Frozen):
+    """Words that pick a fiscal-year column besides 令和N年度 / 20NN年度 / RN."""
+
+    final: tuple[str, ...]  # 最終的に -> the plan's last year
+    baseline: tuple[str, ...]  # 現在, 今 -> the baseline (令和4年度2月末時点)
+    this: tuple[str, ...]  # 今年度 -> the fiscal year of today's date
+    next: tuple[str, ...]  # 来年度 -> the one after
+
+    _re = field_validator("final", "baseline", "this", "next")(_check_regexes)
+
+
+class Safety(_Frozen):
+    """Safety topics: a near miss about them leads with where urgent information comes from."""
+
+    patterns: tuple[str, ...] = Field(min_length=1)
+    initiative: str  # the plan's initiative on emergency information (3-1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class MenuWord(_Frozen):
+    """Typed words that open a rich-menu page (the whole message, give or take fillers)."""
+
+    name: str = Field(min_length=1)  # help, contact, reservation, settings (bot.postback.Menu)
     patterns: tuple[str, ...] = Field(min_length=1)
 
     _re = field_validator("patterns")(_check_regexes)
@@ -87,29 +145,24 @@ class AnsweringRules(_Frozen):
     offtopic: tuple[Topic, ...]
     cues: Cues
     question_words: tuple[str, ...]  # dropped from lexical matching (教える, いつ …)
+    facets: Facets
+    units: tuple[Unit, ...] = ()
+    years: Years
+    nearmiss: tuple[NearMiss, ...] = ()
+    safety: Safety
+    menu: tuple[MenuWord, ...] = ()
+    menu_filler: tuple[str, ...] = ()  # may stand around a menu word (したい, お願い …)
+    policy: tuple[str, ...] = ()  # regexes with one group: the basic policy's number
+    english_words: tuple[str, ...] = ()  # English words that only say how a question is asked
     field_weights: FieldWeights = FieldWeights()
     cue_weight: float = Field(default=0.15, ge=0, le=1)  # penalty on the other kind
     unknown_word_weight: float = Field(default=0.5, ge=0, le=2)  # words not in the plan
 
-    _re = field_validator("greeting", "thanks", "chatter", "browse", "browse_filler")(
-        _check_regexes
-    )
+    _re = field_validator(
+        "greeting", "thanks", "chatter", "browse", "browse_filler", "policy", "menu_filler"
+    )(_check_regexes)
 
 
 def load_rules(content_dir: Path = CONTENT_DIR) -> AnsweringRules:
     """Read and validate content/answering.yaml; errors name the file and the field."""
-    path = content_dir / "answering.yaml"
-    try:
-        with path.open(encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except FileNotFoundError as e:
-        raise ContentError(f"{path.name}: file not found ({path})") from e
-    except yaml.YAMLError as e:
-        raise ContentError(f"{path.name}: not valid YAML: {e}") from e
-    try:
-        return AnsweringRules.model_validate(data)
-    except ValidationError as err:
-        lines = [f"{path.name}: {err.error_count()} error(s)"]
-        for e in err.errors():
-            lines.append(f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}")
-        raise ContentError("\n".join(lines)) from err
+    return load_file("answering.yaml", AnsweringRules, content_dir)
