@@ -42,6 +42,7 @@ def content_check() -> None:
     """Validate every content file and print a summary (exit 1 with the errors if invalid)."""
     from bot.answers import load_rules
     from bot.content import load_plan, load_replies
+    from bot.friendcount.targets import load_targets
     from bot.richmenu import load_spec
 
     try:
@@ -49,6 +50,7 @@ def content_check() -> None:
         replies = load_replies()
         load_rules()
         menu = load_spec(CONTENT_DIR)
+        targets = load_targets()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
         sys.exit(1)
@@ -70,6 +72,10 @@ def content_check() -> None:
     click.echo(
         f"返信文 {len(list(replies.keys()))}件（{files}ファイル） / "
         f"リッチメニュー領域 {len(menu.areas)}件"
+    )
+    click.echo(
+        f"{targets.indicator}の目標 {len(targets.targets)}件（最終 "
+        f"{targets.targets[-1].label}末 {targets.targets[-1].followers:,}人）"
     )
     click.echo("OK")
 

@@ -10,11 +10,11 @@ from flask.cli import AppGroup
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.content import ContentError
 from bot.friendcount import insight, progress, sample, terminal
 from bot.friendcount.clock import yesterday
 from bot.friendcount.targets import load_targets
-from bot.friendcount.wording import wording
+from bot.friendcount.wording import Wording
+from bot.loader import ContentError
 from web import services
 
 friends_cli = AppGroup("friends", help="LINE friend count against the plan's targets (取組1-5).")
@@ -77,7 +77,7 @@ def report(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.to_api(), ensure_ascii=False, indent=2))
         return
-    terminal.render(result, wording(), Console())
+    terminal.render(result, Wording(svc.replies), Console())
 
 
 @friends_cli.command("sample")

@@ -10,9 +10,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from bot.content import CONTENT_DIR, REIWA_OFFSET, ContentError, Frozen, _describe, _read_yaml
+from bot.content import REIWA_OFFSET, Frozen
+from bot.loader import CONTENT_DIR, ContentFile, load_file
 
 FISCAL_KEY = re.compile(r"^R([1-9][0-9]?)$")
 
@@ -67,7 +68,7 @@ class Target(Frozen):
         return fiscal_label(self.fiscal_year)
 
 
-class Targets(Frozen):
+class Targets(ContentFile):
     """The indicator, its baseline and its targets, in fiscal-year order."""
 
     indicator: str = Field(min_length=1)
@@ -100,11 +101,4 @@ class Targets(Frozen):
 
 def load_targets(content_dir: Path = CONTENT_DIR) -> Targets:
     """Read and validate content/targets.yaml; errors name the file and the entry."""
-    path = content_dir / "targets.yaml"
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(f"{path.name}: expected a mapping with 'baseline' and 'targets'")
-    try:
-        return Targets.model_validate(data)
-    except ValidationError as err:
-        raise ContentError(_describe(err, path, data)) from err
+    return load_file("targets.yaml", Targets, content_dir)

@@ -7,19 +7,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.content import Replies
-
 from .report import FORECAST_WINDOW_DAYS, Report
-from .wording import jdate, number, percent
+from .wording import Wording, jdate, number, percent
 
 
-def met_text(w: Replies, met: bool | None, judged: bool) -> str:
+def met_text(w: Wording, met: bool | None, judged: bool) -> str:
     if met is None:
         return w.text("met.unknown") if judged else w.text("met.none")
     return w.text("met.true") if met else w.text("met.false")
 
 
-def render(report: Report, w: Replies, console: Console) -> None:
+def render(report: Report, w: Wording, console: Console) -> None:
     """Print the headline figures, the targets per fiscal year, the pace and the ledger."""
     parts: list[object] = []
     if report.sample:
@@ -68,7 +66,7 @@ def render(report: Report, w: Replies, console: Console) -> None:
     console.print(Panel(Group(*parts), title=w.text("title")))
 
 
-def _targets(report: Report, w: Replies) -> Table:
+def _targets(report: Report, w: Wording) -> Table:
     table = Table(title=w.text("target"), title_justify="left")
     for key in ("fiscal_year", "target", "deadline", "actual", "met"):
         table.add_column(w.text(key), justify="right" if key in ("target", "actual") else "left")
@@ -85,7 +83,7 @@ def _targets(report: Report, w: Replies) -> Table:
     return table
 
 
-def _pace(report: Report, w: Replies) -> Table:
+def _pace(report: Report, w: Wording) -> Table:
     f = report.forecast
     table = Table.grid(padding=(0, 2))
     growth = "—" if f.daily_growth is None else w.text("per_day", value=f"{f.daily_growth:.1f}")
@@ -99,7 +97,7 @@ def _pace(report: Report, w: Replies) -> Table:
     return table
 
 
-def reaches_text(report: Report, w: Replies) -> str:
+def reaches_text(report: Report, w: Wording) -> str:
     f = report.forecast
     if f.reaches_target_on is None:
         return "—" if f.daily_growth is None else w.text("reaches_on.never")
@@ -108,7 +106,7 @@ def reaches_text(report: Report, w: Replies) -> str:
     return jdate(f.reaches_target_on)
 
 
-def _ledger(report: Report, w: Replies) -> Table:
+def _ledger(report: Report, w: Wording) -> Table:
     table = Table(title=w.text("ledger", days=len(report.ledger)), title_justify="left")
     for key in ("day", "follows", "refollows", "unfollows", "net"):
         table.add_column(w.text(key), justify="left" if key == "day" else "right")

@@ -1,30 +1,25 @@
-"""The feature's wording (content/friend_count.yaml) and how dates and numbers read in Japanese."""
+"""The feature's wording (content/replies/friends.yaml, keys `friends.*`) and how dates and
+numbers read in Japanese."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
+from typing import Any
 
-from bot.content import CONTENT_DIR, ContentError, Replies, _read_yaml
+from bot.content import Replies
 
-
-def load_wording(content_dir: Path = CONTENT_DIR) -> Replies:
-    """content/friend_count.yaml as a key -> text table (validated like replies.yaml)."""
-    path = content_dir / "friend_count.yaml"
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(f"{path.name}: expected a mapping of key: text")
-    bad = [k for k, v in data.items() if not isinstance(v, str) or not v.strip()]
-    if bad:
-        raise ContentError(f"{path.name}: keys without text: {bad}")
-    return Replies(texts=data)
+PREFIX = "friends."
 
 
-@cache
-def wording() -> Replies:
-    """The wording, read once per process."""
-    return load_wording()
+@dataclass(frozen=True)
+class Wording:
+    """The `friends.*` keys of the merged wording, looked up without their prefix."""
+
+    replies: Replies
+
+    def text(self, key: str, **facts: Any) -> str:
+        return self.replies.text(PREFIX + key, **facts)
 
 
 def jdate(day: date) -> str:
