@@ -71,3 +71,8 @@ def report(
     days = ledger.by_day(session, today - timedelta(days=ledger_days - 1), today)
     since = now - timedelta(days=max(ledger_days, 90))
     return build(targets, snapshots(session), today, days, broadcasts_since(session, since))
+
+
+def headline(session: Session, targets: Targets, now: datetime) -> Report:
+    """The report without the ledger: enough for the bot's answer and the gauges."""
+    return build(targets, snapshots(session), tokyo_today(now))

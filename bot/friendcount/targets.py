@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
@@ -102,3 +103,9 @@ class Targets(ContentFile):
 def load_targets(content_dir: Path = CONTENT_DIR) -> Targets:
     """Read and validate content/targets.yaml; errors name the file and the entry."""
     return load_file("targets.yaml", Targets, content_dir)
+
+
+@cache
+def cached_targets() -> Targets:
+    """content/targets.yaml, read once per process (the bot answers from it)."""
+    return load_targets()
