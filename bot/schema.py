@@ -1,0 +1,13 @@
+"""Every table of the app in one metadata: importing the feature packages registers theirs."""
+
+from __future__ import annotations
+
+from bot.models import Base
+
+
+def load_all() -> type[Base]:
+    """Import every module that declares tables (Alembic and tests need the full metadata)."""
+    import bot.scheduler
+    import bot.staff.models  # noqa: F401
+
+    return Base
