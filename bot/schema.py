@@ -7,7 +7,9 @@ from bot.models import Base
 
 def load_all() -> type[Base]:
     """Import every module that declares tables (Alembic and tests need the full metadata)."""
+    import bot.flows.models
     import bot.scheduler
+    import bot.segments.models
     import bot.staff.models  # noqa: F401
 
     return Base

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_segments
 Revises: 0001
-Create Date: 2026-12-02 10:37:19.313065
+Create Date: 2026-12-02 10:40:48.262801
 """
 
 from __future__ import annotations
@@ -27,6 +27,16 @@ def upgrade() -> None:
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_apscheduler_jobs_next_run_time", ["next_run_time"], unique=False)
 
+    op.create_table(
+        "flow_states",
+        sa.Column("user_key", sa.String(length=64), nullable=False),
+        sa.Column("flow", sa.String(length=32), nullable=False),
+        sa.Column("step", sa.String(length=32), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_key", name=op.f("pk_flow_states")),
+    )
     op.create_table(
         "staff_accounts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,6 +64,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_staff_audit_log_at"), ["at"], unique=False)
 
     op.create_table(
+        "delivery_preferences",
+        sa.Column("friend_id", sa.Integer(), nullable=False),
+        sa.Column("consented_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["friend_id"],
+            ["friends.id"],
+            name=op.f("fk_delivery_preferences_friend_id_friends"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("friend_id", name=op.f("pk_delivery_preferences")),
+    )
+    op.create_table(
+        "friend_attributes",
+        sa.Column("friend_id", sa.Integer(), nullable=False),
+        sa.Column("attribute", sa.String(length=32), nullable=False),
+        sa.Column("option", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["friend_id"],
+            ["friends.id"],
+            name=op.f("fk_friend_attributes_friend_id_friends"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "friend_id", "attribute", "option", name=op.f("pk_friend_attributes")
+        ),
+    )
+    with op.batch_alter_table("friend_attributes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_friend_attributes_attribute_option", ["attribute", "option"], unique=False
+        )
+
+    op.create_table(
         "staff_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
@@ -73,11 +117,17 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("staff_tokens")
+    with op.batch_alter_table("friend_attributes", schema=None) as batch_op:
+        batch_op.drop_index("ix_friend_attributes_attribute_option")
+
+    op.drop_table("friend_attributes")
+    op.drop_table("delivery_preferences")
     with op.batch_alter_table("staff_audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_audit_log_at"))
 
     op.drop_table("staff_audit_log")
     op.drop_table("staff_accounts")
+    op.drop_table("flow_states")
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_apscheduler_jobs_next_run_time")
 
