@@ -12,7 +12,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,16 +21,14 @@ from pydantic import (
     model_validator,
 )
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+from bot.loader import CONTENT_DIR, ContentError, describe, read_yaml
+
+__all__ = ["CONTENT_DIR", "ContentError"]  # re-exported: older imports use bot.content
 
 # 令和N年度 runs from 1 April (2018+N) to 31 March (2019+N).
 REIWA_OFFSET = 2018
 FiscalKey = Literal["R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12"]
 INITIATIVE_ID = re.compile(r"^[1-9]-(?:[1-9]|[1-9][0-9])$")
-
-
-class ContentError(Exception):
-    """Raised when a content file is missing or invalid; the message names file and entry."""
 
 
 class Frozen(BaseModel):
@@ -205,45 +202,10 @@ class Plan(Frozen):
         )
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except FileNotFoundError as e:
-        raise ContentError(f"{path.name}: file not found ({path})") from e
-    except yaml.YAMLError as e:
-        raise ContentError(f"{path.name}: not valid YAML: {e}") from e
-
-
-def _describe(err: ValidationError, path: Path, data: Any) -> str:
-    """Turn a pydantic error into lines that name the file and the entry (id/headword)."""
-    lines = [f"{path.name}: {err.error_count()} error(s)"]
-    for e in err.errors():
-        loc = list(e["loc"])
-        where = ".".join(str(x) for x in loc)
-        entry = _entry_name(data, loc)
-        lines.append(f"  - {where}{f' ({entry})' if entry else ''}: {e['msg']}")
-    return "\n".join(lines)
-
-
-def _entry_name(data: Any, loc: list[Any]) -> str:
-    node = data
-    for key in loc[:2]:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            return ""
-    if isinstance(node, dict):
-        for k in ("id", "headword", "canonical", "number", "key"):
-            if k in node:
-                return f"{k}={node[k]}"
-    return ""
-
-
 def load_plan(content_dir: Path = CONTENT_DIR) -> Plan:
     """Read content/plan.yaml, initiatives.yaml, glossary.yaml and synonyms.yaml into a Plan."""
     meta_path = content_dir / "plan.yaml"
-    meta = _read_yaml(meta_path) or {}
+    meta = read_yaml(meta_path) or {}
     parts: dict[str, Any] = dict(meta)
     sources = {
         "initiatives": content_dir / "initiatives.yaml",
@@ -251,7 +213,7 @@ def load_plan(content_dir: Path = CONTENT_DIR) -> Plan:
         "synonyms": content_dir / "synonyms.yaml",
     }
     for key, path in sources.items():
-        data = _read_yaml(path) or {}
+        data = read_yaml(path) or {}
         if not isinstance(data, dict) or key not in data:
             raise ContentError(f"{path.name}: expected a mapping with a top-level '{key}' list")
         parts[key] = data[key]
@@ -265,15 +227,20 @@ def load_plan(content_dir: Path = CONTENT_DIR) -> Plan:
             raise ContentError("\n".join(msgs)) from err
         # Name the file the first error lives in.
         path = sources.get(str(loc[0]), meta_path)
-        raise ContentError(_describe(err, path, parts)) from err
+        raise ContentError(describe(err, path.name, parts)) from err
     except ValueError as err:
         raise ContentError(f"content: {err}") from err
 
 
 class Replies(Frozen):
-    """Every sentence a citizen reads, keyed; formatted with str.format(**facts)."""
+    """Every sentence a citizen reads, keyed; formatted with str.format(**facts).
+
+    The wording comes from content/replies.yaml (the core replies) and one file per feature
+    in content/replies/ (e.g. content/replies/answer.yaml); a key may live in one file only.
+    """
 
     texts: dict[str, str]
+    sources: dict[str, str] = Field(default_factory=dict)  # key -> file it came from
 
     def text(self, key: str, **facts: Any) -> str:
         try:
@@ -286,12 +253,31 @@ class Replies(Frozen):
         return iter(self.texts)
 
 
+REPLIES_FILE = "replies.yaml"
+REPLIES_DIR = "replies"
+
+
+def wording_files(content_dir: Path = CONTENT_DIR) -> list[Path]:
+    """content/replies.yaml, then every content/replies/*.yaml in name order."""
+    extra = sorted((content_dir / REPLIES_DIR).glob("*.yaml"))
+    return [content_dir / REPLIES_FILE, *extra]
+
+
 def load_replies(content_dir: Path = CONTENT_DIR) -> Replies:
-    path = content_dir / "replies.yaml"
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(f"{path.name}: expected a mapping of key: text")
-    bad = [k for k, v in data.items() if not isinstance(v, str) or not v.strip()]
-    if bad:
-        raise ContentError(f"{path.name}: keys without text: {bad}")
-    return Replies(texts=data)
+    """All wording files merged; errors name the file and the key."""
+    texts: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for path in wording_files(content_dir):
+        name = path.relative_to(content_dir).as_posix()
+        data = read_yaml(path)
+        if not isinstance(data, dict):
+            raise ContentError(f"{name}: expected a mapping of key: text")
+        bad = [k for k, v in data.items() if not isinstance(v, str) or not v.strip()]
+        if bad:
+            raise ContentError(f"{name}: keys without text: {bad}")
+        for key, value in data.items():
+            if key in texts:
+                raise ContentError(f"{name}: key {key!r} is already defined in {sources[key]}")
+            texts[str(key)] = value
+            sources[str(key)] = name
+    return Replies(texts=texts, sources=sources)

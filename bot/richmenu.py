@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from linebot.v3.messaging import (
     PostbackAction,
     RichMenuArea,
@@ -26,12 +25,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from bot.content import CONTENT_DIR, ContentError
+from bot.loader import CONTENT_DIR, load_file
 from bot.postback import PostbackError, unpack
 
 SPEC_FILE = "richmenu.yaml"
@@ -142,18 +140,7 @@ class RichMenuSpec(Spec):
 
 def load_spec(content_dir: Path = CONTENT_DIR) -> RichMenuSpec:
     """Read and validate content/richmenu.yaml; errors name the file and the field."""
-    path = content_dir / SPEC_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ContentError(f"{SPEC_FILE}: file not found ({path})") from e
-    except yaml.YAMLError as e:
-        raise ContentError(f"{SPEC_FILE}: not valid YAML: {e}") from e
-    try:
-        return RichMenuSpec.model_validate(data)
-    except ValidationError as e:
-        lines = [f"  - {'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]
-        raise ContentError("\n".join([f"{SPEC_FILE}: {e.error_count()} error(s)", *lines])) from e
+    return load_file(SPEC_FILE, RichMenuSpec, content_dir)
 
 
 def image_path(spec: RichMenuSpec, content_dir: Path = CONTENT_DIR) -> Path:

@@ -66,7 +66,11 @@ def content_check() -> None:
         click.echo(f"  基本方針{policy.number} {policy.title}: 取組 {count}件")
     click.echo(f"取組 {len(plan.initiatives)}件 / 指標 {indicators}件（不明な値 {unknown}件）")
     click.echo(f"用語 {len(plan.terms)}件 / 同義語グループ {len(plan.synonyms)}件")
-    click.echo(f"返信文 {len(list(replies.keys()))}件 / リッチメニュー領域 {len(menu.areas)}件")
+    files = len(set(replies.sources.values()))
+    click.echo(
+        f"返信文 {len(list(replies.keys()))}件（{files}ファイル） / "
+        f"リッチメニュー領域 {len(menu.areas)}件"
+    )
     click.echo("OK")
 
 

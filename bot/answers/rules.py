@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.answers.normalize import pattern_fold
-from bot.content import CONTENT_DIR, ContentError
+from bot.loader import CONTENT_DIR, load_file
 
 
 class _Frozen(BaseModel):
@@ -98,18 +97,4 @@ class AnsweringRules(_Frozen):
 
 def load_rules(content_dir: Path = CONTENT_DIR) -> AnsweringRules:
     """Read and validate content/answering.yaml; errors name the file and the field."""
-    path = content_dir / "answering.yaml"
-    try:
-        with path.open(encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except FileNotFoundError as e:
-        raise ContentError(f"{path.name}: file not found ({path})") from e
-    except yaml.YAMLError as e:
-        raise ContentError(f"{path.name}: not valid YAML: {e}") from e
-    try:
-        return AnsweringRules.model_validate(data)
-    except ValidationError as err:
-        lines = [f"{path.name}: {err.error_count()} error(s)"]
-        for e in err.errors():
-            lines.append(f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}")
-        raise ContentError("\n".join(lines)) from err
+    return load_file("answering.yaml", AnsweringRules, content_dir)
