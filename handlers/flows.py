@@ -7,7 +7,7 @@ from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
 from bot.dispatch import Context, Predicate, Router, from_user
 from bot.flows import FLOWS, active
-from bot.segments.replies import settings_replies
+from bot.replies.settings import settings_replies
 
 router = Router("flows")
 
@@ -26,5 +26,5 @@ def continue_flow(event: MessageEvent, ctx: Context) -> list[Message]:
     """The current step of the person's dialog answers (「やめる」 leaves it)."""
     state = ctx.extra.get("flow_state") or active(ctx.session, ctx.user_id, ctx.now)
     if state is None:  # ended between the check and now (a flow's own timeout)
-        return settings_replies().simple("timed_out")
+        return settings_replies(ctx).simple("timed_out")
     return FLOWS[state.flow].handle(event.message.text or "", ctx, state)

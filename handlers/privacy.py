@@ -8,15 +8,16 @@ from linebot.v3.webhooks import MessageEvent, TextMessageContent
 from bot.dispatch import Context, Router, from_user
 from bot.flows import Conversation, Flow
 from bot.privacy import erase_user
-from bot.segments.replies import settings_replies
+from bot.replies.settings import settings_replies
+from bot.segments.vocabulary import fold
 from handlers.settings import says
 
 router = Router("privacy")
 
 flow = Flow(
     "delete",
-    cancel_words=tuple(settings_replies().t("words.cancel").split("|")),
-    on_cancel=lambda _ctx: settings_replies().delete_kept(),
+    is_cancel=lambda text, ctx: fold(text) in settings_replies(ctx).words("cancel"),
+    on_cancel=lambda ctx: settings_replies(ctx).delete_kept(),
 )
 
 
@@ -24,13 +25,13 @@ flow = Flow(
 def ask_to_confirm(event: MessageEvent, ctx: Context) -> list[Message]:
     """「データ削除」: what will be erased, and 削除する / 削除しない."""
     flow.start(ctx, "confirm")
-    return settings_replies().delete_confirm()
+    return settings_replies(ctx).delete_confirm()
 
 
 @flow.step("confirm")
 def confirm(text: str, ctx: Context, conv: Conversation) -> list[Message]:
     """削除する → erase and list what was erased; anything else keeps the data."""
-    replies = settings_replies()
+    replies = settings_replies(ctx)
     conv.end()
     if not replies.is_label(text, "delete_confirm"):
         return replies.delete_kept()

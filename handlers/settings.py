@@ -8,8 +8,8 @@ from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 from bot.dispatch import Context, Predicate, Router, from_user, postback_is
 from bot.flows import Conversation, Flow
 from bot.postback import Menu
+from bot.replies.settings import settings_replies
 from bot.segments import profile
-from bot.segments.replies import settings_replies
 from bot.segments.vocabulary import fold, vocabulary
 
 router = Router("settings")
@@ -18,26 +18,26 @@ router = Router("settings")
 def says(key: str) -> Predicate:
     """The text is one of the words.<key> of content/settings.yaml."""
 
-    def check(event: MessageEvent, _ctx: Context) -> bool:
-        return fold(event.message.text or "") in settings_replies().words(key)
+    def check(event: MessageEvent, ctx: Context) -> bool:
+        return fold(event.message.text or "") in settings_replies(ctx).words(key)
 
     return Predicate(check, f"says({key})")
 
 
 def _cancelled(ctx: Context) -> list[Message]:
-    return settings_replies().simple("cancelled")
+    return settings_replies(ctx).simple("cancelled")
 
 
 flow = Flow(
     "settings",
-    cancel_words=tuple(settings_replies().t("words.cancel").split("|")),
+    is_cancel=lambda text, ctx: fold(text) in settings_replies(ctx).words("cancel"),
     on_cancel=_cancelled,
 )
 
 
 def _start(ctx: Context) -> list[Message]:
     flow.start(ctx, "consent")
-    return settings_replies().purpose()
+    return settings_replies(ctx).purpose()
 
 
 @router.on(MessageEvent, message=TextMessageContent, when=from_user & says("settings"))
@@ -60,7 +60,7 @@ def start_from_menu(event: PostbackEvent, ctx: Context) -> list[Message]:
 @flow.step("consent")
 def consent(text: str, ctx: Context, conv: Conversation) -> list[Message]:
     """同意して進む → the first question; 同意しない → nothing is kept."""
-    replies = settings_replies()
+    replies = settings_replies(ctx)
     if replies.is_label(text, "agree"):
         conv.data = {"at": 0, "answers": {}}
         conv.goto("attribute")
@@ -74,7 +74,7 @@ def consent(text: str, ctx: Context, conv: Conversation) -> list[Message]:
 @flow.step("attribute")
 def attribute(text: str, ctx: Context, conv: Conversation) -> list[Message]:
     """One option (or several, then 完了), or スキップ; after the last, save and summarise."""
-    replies, vocab = settings_replies(), vocabulary()
+    replies, vocab = settings_replies(ctx), vocabulary()
     current = vocab.attributes[conv.data["at"]]
     answers: dict[str, list[str]] = conv.data["answers"]
     chosen = answers.get(current.id, [])
@@ -102,18 +102,18 @@ def attribute(text: str, ctx: Context, conv: Conversation) -> list[Message]:
 @router.on(MessageEvent, message=TextMessageContent, when=from_user & says("show"))
 def show(event: MessageEvent, ctx: Context) -> list[Message]:
     """「配信設定の確認」: everything kept about them, with change / stop / delete."""
-    return settings_replies().show(profile.get(ctx.session, ctx.user_id or "", ctx.now))
+    return settings_replies(ctx).show(profile.get(ctx.session, ctx.user_id or "", ctx.now))
 
 
 @router.on(MessageEvent, message=TextMessageContent, when=from_user & says("stop"))
 def stop(event: MessageEvent, ctx: Context) -> list[Message]:
     """「配信停止」: no more segment broadcasts (the choices stay until deleted)."""
     changed = profile.set_stopped(ctx.session, ctx.user_id or "", True, ctx.now)
-    return settings_replies().stopped(changed)
+    return settings_replies(ctx).stopped(changed)
 
 
 @router.on(MessageEvent, message=TextMessageContent, when=from_user & says("resume"))
 def resume(event: MessageEvent, ctx: Context) -> list[Message]:
     """「配信再開」: broadcasts reach them again."""
     profile.set_stopped(ctx.session, ctx.user_id or "", False, ctx.now)
-    return settings_replies().resumed()
+    return settings_replies(ctx).resumed()

@@ -49,6 +49,9 @@ def content_check() -> None:
         replies = load_replies()
         load_rules()
         menu = load_spec(CONTENT_DIR)
+        from bot.segments.vocabulary import load_vocabulary
+
+        vocab = load_vocabulary()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
         sys.exit(1)
@@ -71,6 +74,8 @@ def content_check() -> None:
         f"返信文 {len(list(replies.keys()))}件（{files}ファイル） / "
         f"リッチメニュー領域 {len(menu.areas)}件"
     )
+    options = sum(len(a.options) for a in vocab.attributes)
+    click.echo(f"配信設定の属性 {len(vocab.attributes)}件 / 選択肢 {options}件")
     click.echo("OK")
 
 

@@ -3,7 +3,7 @@
 A flow names its entry step, its steps, its cancel words and a timeout:
 
     settings = Flow("settings", timeout=timedelta(minutes=30),
-                    cancel_words=("やめる",), on_cancel=cancelled_reply)
+                    is_cancel=lambda text, ctx: text == "やめる", on_cancel=cancelled_reply)
 
     @settings.step("age")
     def age(text: str, ctx: Context, conv: Conversation) -> list[Message]:

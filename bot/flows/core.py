@@ -13,7 +13,6 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.flows.models import FlowState
-from bot.segments.vocabulary import fold
 
 if TYPE_CHECKING:
     from bot.dispatch import Context
@@ -47,14 +46,14 @@ class Flow:
         self,
         name: str,
         *,
-        cancel_words: tuple[str, ...],
+        is_cancel: Callable[[str, Context], bool],
         on_cancel: Reply,
         timeout: timedelta = timedelta(minutes=30),
     ) -> None:
         if name in FLOWS:
             raise ValueError(f"flow {name!r} is already declared")
         self.name = name
-        self.cancel_words = frozenset(fold(w) for w in cancel_words)
+        self.is_cancel = is_cancel
         self.on_cancel = on_cancel
         self.timeout = timeout
         self.steps: dict[str, Step] = {}
@@ -80,7 +79,7 @@ class Flow:
     def handle(self, text: str, ctx: Context, state: FlowState) -> list[Message]:
         """Give `text` to the current step (or leave on a cancel word); save the state."""
         user = _user(ctx)
-        if fold(text) in self.cancel_words:
+        if self.is_cancel(text, ctx):
             clear(ctx.session, user)
             return self.on_cancel(ctx)
         # A deep copy: the JSON column sees a change only when a new value is assigned.

@@ -7,9 +7,9 @@ import unicodedata
 from functools import cache, cached_property
 from pathlib import Path
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from bot.content import CONTENT_DIR, ContentError, Frozen, _describe, _read_yaml
+from bot.loader import CONTENT_DIR, ContentFile, load_file
 
 ID = r"^[a-z0-9][a-z0-9_]*$"
 LABEL_MAX = 20  # LINE quick-reply label
@@ -23,12 +23,12 @@ def fold(text: str) -> str:
     return text.replace("~", "〜").replace("～", "〜")
 
 
-class Option(Frozen):
+class Option(ContentFile):
     id: str = Field(pattern=ID, max_length=32)
     label: str = Field(min_length=1, max_length=LABEL_MAX)
 
 
-class Attribute(Frozen):
+class Attribute(ContentFile):
     id: str = Field(pattern=ID, max_length=32)
     label: str = Field(min_length=1)
     multiple: bool = False
@@ -55,7 +55,7 @@ class Attribute(Frozen):
         return next((o for o in self.options if fold(o.label) == folded), None)
 
 
-class Vocabulary(Frozen):
+class Vocabulary(ContentFile):
     attributes: tuple[Attribute, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -85,12 +85,7 @@ class Vocabulary(Frozen):
 
 
 def load_vocabulary(content_dir: Path = CONTENT_DIR) -> Vocabulary:
-    path = content_dir / "segments.yaml"
-    data = _read_yaml(path)
-    try:
-        return Vocabulary.model_validate(data)
-    except ValidationError as e:
-        raise ContentError(_describe(e, path, data)) from e
+    return load_file("segments.yaml", Vocabulary, content_dir)
 
 
 @cache
