@@ -7,6 +7,7 @@ from bot.models import Base
 
 def load_all() -> type[Base]:
     """Import every module that declares tables (Alembic and tests need the full metadata)."""
+    import bot.broadcasts.models
     import bot.flows.models
     import bot.scheduler
     import bot.segments.models

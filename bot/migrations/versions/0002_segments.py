@@ -2,7 +2,7 @@
 
 Revision ID: 0002_segments
 Revises: 0001
-Create Date: 2026-12-02 10:40:48.262801
+Create Date: 2026-12-02 10:45:07.830917
 """
 
 from __future__ import annotations
@@ -26,6 +26,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_apscheduler_jobs_next_run_time", ["next_run_time"], unique=False)
+
+    op.create_table(
+        "broadcasts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("segment", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("repeat", sa.String(length=16), nullable=False),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_by", sa.String(length=64), nullable=True),
+        sa.Column("recipients", sa.Integer(), nullable=True),
+        sa.Column("delivered", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["broadcasts.id"], name=op.f("fk_broadcasts_parent_id_broadcasts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
+    )
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_broadcasts_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index("ix_broadcasts_status_send_at", ["status", "send_at"], unique=False)
 
     op.create_table(
         "flow_states",
@@ -62,6 +89,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("staff_audit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_staff_audit_log_at"), ["at"], unique=False)
+
+    op.create_table(
+        "broadcast_recipients",
+        sa.Column("broadcast_id", sa.Integer(), nullable=False),
+        sa.Column("friend_id", sa.Integer(), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_broadcast_recipients_broadcast_id_broadcasts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["friend_id"],
+            ["friends.id"],
+            name=op.f("fk_broadcast_recipients_friend_id_friends"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("broadcast_id", "friend_id", name=op.f("pk_broadcast_recipients")),
+    )
+    with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
+        batch_op.create_index("ix_broadcast_recipients_friend", ["friend_id"], unique=False)
 
     op.create_table(
         "delivery_preferences",
@@ -122,12 +171,21 @@ def downgrade() -> None:
 
     op.drop_table("friend_attributes")
     op.drop_table("delivery_preferences")
+    with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
+        batch_op.drop_index("ix_broadcast_recipients_friend")
+
+    op.drop_table("broadcast_recipients")
     with op.batch_alter_table("staff_audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_audit_log_at"))
 
     op.drop_table("staff_audit_log")
     op.drop_table("staff_accounts")
     op.drop_table("flow_states")
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.drop_index("ix_broadcasts_status_send_at")
+        batch_op.drop_index(batch_op.f("ix_broadcasts_parent_id"))
+
+    op.drop_table("broadcasts")
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_apscheduler_jobs_next_run_time")
 
