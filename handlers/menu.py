@@ -11,7 +11,7 @@ from bot.postback import Menu
 router = Router("menu")
 
 # Features of the plan's initiative 1-5 that later releases add as handlers of their own.
-COMING = {"settings", "reservation"}
+COMING = {"reservation"}  # "settings" is served by handlers/settings.py
 
 
 @router.on(PostbackEvent, when=postback_is(Menu))

@@ -50,6 +50,9 @@ def content_check() -> None:
         replies = load_replies()
         load_rules()
         menu = load_spec(CONTENT_DIR)
+        from bot.segments.vocabulary import load_vocabulary
+
+        vocab = load_vocabulary()
         targets = load_targets()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
@@ -73,6 +76,8 @@ def content_check() -> None:
         f"返信文 {len(list(replies.keys()))}件（{files}ファイル） / "
         f"リッチメニュー領域 {len(menu.areas)}件"
     )
+    options = sum(len(a.options) for a in vocab.attributes)
+    click.echo(f"配信設定の属性 {len(vocab.attributes)}件 / 選択肢 {options}件")
     click.echo(
         f"{targets.indicator}の目標 {len(targets.targets)}件（最終 "
         f"{targets.targets[-1].label}末 {targets.targets[-1].followers:,}人）"

@@ -1,7 +1,7 @@
 """friend count: daily Insight follower snapshots and sent alerts
 
 Revision ID: 0002_friendcount
-Revises: 0001
+Revises: 0002_segments
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_friendcount"
-down_revision = "0001"
+down_revision = "0002_segments"
 branch_labels = None
 depends_on = None
 
