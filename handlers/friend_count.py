@@ -49,5 +49,7 @@ asks_count = Predicate(
 def friend_count(event: MessageEvent, ctx: Context) -> list[Message]:
     """The latest count from the Insight snapshots and the target of the plan, with its date."""
     targets = cached_targets()
-    report = progress.headline(ctx.session, targets, ctx.now)
+    # The calendar day comes from the process clock, as in the CLI, API and console (the
+    # pipeline's ctx.now is the database's clock, kept for leases and deadlines).
+    report = progress.headline(ctx.session, targets, ctx.services.clock())
     return ctx.services.renderer.part(FriendCountReplies).friend_count(report, targets)
