@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,17 +16,6 @@ from .targets import Targets
 
 # Hours of ledger compared before and after each broadcast.
 AROUND_BROADCAST_HOURS = 24
-
-# Where broadcasts come from: a function returning (sent_at, label) pairs since a day.
-# Empty until a feature that sends broadcasts registers one (see register_broadcast_source).
-BroadcastSource = Callable[[Session, datetime], Sequence[tuple[datetime, str]]]
-_broadcast_sources: list[BroadcastSource] = []
-
-
-def register_broadcast_source(source: BroadcastSource) -> None:
-    """Let a feature that sends broadcasts tell the report when it sent them."""
-    if source not in _broadcast_sources:
-        _broadcast_sources.append(source)
 
 
 def snapshots(session: Session) -> list[Snapshot]:
@@ -45,21 +33,29 @@ def snapshots(session: Session) -> list[Snapshot]:
 
 
 def broadcasts_since(session: Session, since: datetime) -> list[Broadcast]:
-    """Each registered broadcast since `since`, with the ledger 24 h before and after it."""
+    """Each broadcast sent since `since`, with the ledger 24 h before and after it."""
+    from bot.broadcasts.models import Broadcast as Sent
+    from bot.broadcasts.models import BroadcastStatus
+
     span = timedelta(hours=AROUND_BROADCAST_HOURS)
-    found = sorted(
-        (sent_at, label)
-        for source in _broadcast_sources
-        for sent_at, label in source(session, since)
-    )
+    rows = session.execute(
+        select(Sent.started_at, Sent.text)
+        .where(
+            Sent.started_at.is_not(None),
+            Sent.started_at >= since,
+            Sent.status.in_([BroadcastStatus.SENDING, BroadcastStatus.SENT]),
+        )
+        .order_by(Sent.started_at)
+    ).all()
     return [
         Broadcast(
             sent_at,
-            label,
+            " ".join(text.split())[:30],
             ledger.between(session, sent_at - span, sent_at),
             ledger.between(session, sent_at, sent_at + span),
         )
-        for sent_at, label in found
+        for sent_at, text in rows
+        if sent_at is not None
     ]
 
 

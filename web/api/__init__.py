@@ -26,6 +26,6 @@ def _http_error(e: HTTPException) -> tuple[Response, int]:
 
 
 def init_app(app: Flask) -> None:
-    from web.api import broadcasts  # noqa: F401  (routes register on bp)
+    from web.api import broadcasts, friends  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)

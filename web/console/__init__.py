@@ -39,7 +39,7 @@ def register_nav(endpoint: str, label: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from web.console import broadcasts, pages, session_views  # noqa: F401  (views on bp)
+    from web.console import broadcasts, friends, pages, session_views  # noqa: F401  (views on bp)
 
     app.register_blueprint(bp)
 
