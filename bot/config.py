@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,8 @@ class Settings:
     stuck_after_seconds: float = 60.0  # /healthz: 503 when the oldest pending event is older
     metrics_token: str = ""  # when set, GET /metrics needs "Authorization: Bearer <token>"
     max_body_bytes: int = 1_000_000
+    # LINE user ids of the operators who get friend-count alerts by push (empty: no alerts).
+    friends_alert_user_ids: tuple[str, ...] = ()
     simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -88,6 +91,9 @@ class Settings:
             prune_days=_int(env, "PRUNE_DAYS", 30),
             stuck_after_seconds=_float(env, "QUEUE_STUCK_SECONDS", 60.0),
             metrics_token=env.get("METRICS_TOKEN", ""),
+            friends_alert_user_ids=tuple(
+                u.strip() for u in env.get("FRIENDS_ALERT_USER_IDS", "").split(",") if u.strip()
+            ),
             simulator=development and env.get("SIMULATOR", "1") == "1",
         )
         if development:
@@ -129,6 +135,12 @@ class Settings:
             )
         if self.worker not in {"thread", "off"}:
             raise ConfigError(f"EVENT_WORKER must be 'thread' or 'off', not {self.worker!r}")
+        bad = [u for u in self.friends_alert_user_ids if not re.fullmatch(r"U[0-9a-f]{32}", u)]
+        if bad:
+            raise ConfigError(
+                "FRIENDS_ALERT_USER_IDS must be LINE user ids (U and 32 hex digits), "
+                f"comma-separated; {len(bad)} are not"
+            )
 
 
 def _database_url(value: str) -> str:
