@@ -17,6 +17,7 @@ install: $(BIN)/.installed
 
 run: install
 	APP_ENV=development $(BIN)/flask --app app db upgrade
+	APP_ENV=development $(BIN)/flask --app app friends sample
 	APP_ENV=development PORT=$(PORT) $(BIN)/flask --app app run --debug --port $(PORT)
 
 browser:

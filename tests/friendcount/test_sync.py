@@ -5,6 +5,7 @@ recorded), gaps and backfill, and the `friends sync` / `friends report` commands
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -156,3 +157,21 @@ def test_report_in_a_terminal_with_no_data_and_with_figures(svc, line_api, runne
     assert "計画のすべての目標期限が過ぎています" in out
     assert "令和7年度" in out and "達成" in out
     assert "判定不可" in out  # 令和5・6年度: no snapshot near those deadlines
+
+
+def test_sample_data_only_in_development_and_marked_as_sample(svc, line_api, runner, app):
+    refused = runner.invoke(args=["friends", "sample"])
+    assert refused.exit_code == 1 and "development mode only" in refused.output
+    svc.settings = replace(svc.settings, development=True)
+    done = runner.invoke(args=["friends", "sample"])
+    assert "365 sample snapshot(s) added" in done.output
+    stored = rows(svc)
+    assert len(stored) == 365 and all(r.sample for r in stored.values())
+    assert max(stored) == date(2026, 12, 1)
+    assert "開発用のサンプルデータです" in runner.invoke(args=["friends", "report"]).output
+    # Real figures replace the sample of their day; after that no more samples are added.
+    line_api.set_followers(20_480, date="20261201", blocks=1_700)
+    runner.invoke(args=["friends", "sync"])
+    assert rows(svc)[date(2026, 12, 1)].sample is False
+    again = runner.invoke(args=["friends", "sample"])
+    assert "0 sample snapshot(s) added" in again.output
