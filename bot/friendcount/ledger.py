@@ -91,7 +91,8 @@ def between(session: Session, start: datetime, end: datetime) -> LedgerDay:
 
 
 def totals(session: Session) -> dict[str, int]:
-    """All-time counts per kind (follow, refollow, unfollow)."""
-    rows = session.execute(select(FriendEvent.kind, func.count()).group_by(FriendEvent.kind))
-    found = dict(rows.all())
-    return {k.value: int(found.get(k, 0)) for k in FriendEventKind}
+    """All-time counts per kind (follow, refollow, unfollow): one index-only count each."""
+    return {
+        k.value: int(session.scalar(select(func.count()).where(FriendEvent.kind == k.value)) or 0)
+        for k in FriendEventKind
+    }
