@@ -247,3 +247,17 @@ class FriendAlert(Base):
 
 # Counting the ledger per kind (the /metrics counters) reads this index, not the table.
 Index("ix_friend_events_kind_occurred_at", FriendEvent.kind, FriendEvent.occurred_at)
+
+
+class AnswerCount(Base):
+    """How many questions the answer engine answered per day (Asia/Tokyo), confident or not.
+
+    Anonymous counters (no text, no user) for the /metrics answers gauge; one row per day
+    and outcome, incremented in the transaction that handles the question.
+    """
+
+    __tablename__ = "answer_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    confident: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

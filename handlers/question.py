@@ -5,6 +5,7 @@ from __future__ import annotations
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
+from bot import answer_stats
 from bot.dispatch import Context, Router, from_user
 from bot.respond import messages_for
 
@@ -16,4 +17,5 @@ def answer(event: MessageEvent, ctx: Context) -> list[Message]:
     """The plan's answer (Flex card or text), 「もしかして」 candidates, or a way forward."""
     svc = ctx.services
     result = svc.engine.ask(event.message.text or "")
+    answer_stats.record(ctx.session, result.confident, ctx.now)
     return messages_for(result, svc.renderer, svc.plan)

@@ -57,3 +57,16 @@ def test_the_target_gauge_follows_the_fiscal_year(services):
     assert "line_followers_target 12000.0" in scrape(services)
     services.clock = lambda: datetime(2024, 3, 31, 15, tzinfo=UTC)  # 00:00 JST on 1 April
     assert "line_followers_target 16000.0" in scrape(services)
+
+
+def test_answers_confident_and_not_are_counted_from_the_webhook(webhook, services):
+    from bot.answer_stats import AnswerCollector
+
+    webhook.say("マイナンバーカードの交付率の目標は？")  # a clear answer
+    webhook.say("あしたの天気はどうですか")  # declined: not confident
+    webhook.say("ぷにゅぷにゅ")  # nothing near: the fallback
+    registry = CollectorRegistry()
+    registry.register(AnswerCollector(services))
+    text = generate_latest(registry).decode()
+    assert 'line_answers_total{confident="true"} 1.0' in text
+    assert 'line_answers_total{confident="false"} 2.0' in text

@@ -1,4 +1,4 @@
-"""friend count: daily Insight follower snapshots, sent alerts, ledger index by kind
+"""friend count: daily Insight follower snapshots, sent alerts, ledger index by kind, answer counts
 
 Revision ID: 0002_friendcount
 Revises: 0002_segments
@@ -40,10 +40,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_friend_alerts")),
         sa.UniqueConstraint("key", name=op.f("uq_friend_alerts_key")),
     )
+    op.create_table(
+        "answer_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("confident", sa.Boolean(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "confident", name=op.f("pk_answer_counts")),
+    )
     op.create_index("ix_friend_events_kind_occurred_at", "friend_events", ["kind", "occurred_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_friend_events_kind_occurred_at", table_name="friend_events")
+    op.drop_table("answer_counts")
     op.drop_table("friend_alerts")
     op.drop_table("follower_snapshots")

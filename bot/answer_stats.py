@@ -1,0 +1,72 @@
+"""Answers per day, confident or not: anonymous counters in the database, for /metrics.
+
+`record` runs in the handler's transaction (an upsert, so workers in any number of processes
+add to the same row); `AnswerCollector` exposes `line_answers_total{confident}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.friendcount.clock import tokyo_today
+from bot.models import AnswerCount
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def record(session: Session, confident: bool, now: datetime) -> None:
+    """Count one answered question for its Tokyo day."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(AnswerCount).values(day=tokyo_today(now), confident=confident, count=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day", "confident"],
+            set_={"count": AnswerCount.count + 1},
+        )
+    )
+
+
+def totals(session: Session) -> dict[bool, int]:
+    rows = session.execute(
+        select(AnswerCount.confident, func.sum(AnswerCount.count)).group_by(AnswerCount.confident)
+    ).all()
+    found = {bool(c): int(n or 0) for c, n in rows}
+    return {True: found.get(True, 0), False: found.get(False, 0)}
+
+
+class AnswerCollector(Collector):
+    """line_answers_total{confident="true"|"false"} from the database."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self.services.db.session() as session:
+                counts = totals(session)
+        except SQLAlchemyError as e:
+            log.warning("answer metrics unavailable: %s", type(e).__name__)
+            return
+        metric = CounterMetricFamily(
+            "line_answers",
+            "Questions answered by the answer engine (confident: a clear answer; "
+            "false: 「もしかして」 candidates or the fallback)",
+            labels=["confident"],
+        )
+        metric.add_metric(["true"], counts[True])
+        metric.add_metric(["false"], counts[False])
+        yield metric
