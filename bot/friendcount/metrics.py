@@ -80,3 +80,10 @@ class FriendCountCollector(Collector):
             "Unfollow (block) events received by the webhook",
             value=totals["unfollow"],
         )
+
+
+def collectors(services: Services) -> list[Collector]:
+    """Every collector of this feature (and the answers counter), for the /metrics registry."""
+    from bot.answer_stats import AnswerCollector
+
+    return [FriendCountCollector(services), AnswerCollector(services)]
