@@ -39,6 +39,7 @@ format: install
 bench: install
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/friends.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
