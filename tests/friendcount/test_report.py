@@ -164,3 +164,9 @@ def test_no_snapshots_yet(targets):
     assert api["target"] == 12_000
     assert api["ledger"]["follows"] == 3
     assert api["ledger"]["unfollows"] == 2
+
+
+def test_on_a_tie_the_snapshot_before_the_deadline_decides(targets):
+    snaps = [ready(date(2024, 3, 30), 11_990), ready(date(2024, 4, 1), 12_010)]
+    report = build(targets, snaps, date(2024, 6, 1))
+    assert (report.targets[0].judged_on, report.targets[0].met) == (date(2024, 3, 30), False)
