@@ -1,30 +1,26 @@
 """Answers per day, confident or not: anonymous counters in the database, for /metrics.
 
 `record` runs in the handler's transaction (an upsert, so workers in any number of processes
-add to the same row); `AnswerCollector` exposes `line_answers_total{confident}`.
+add to the same row); `answer_metrics` exposes `line_answers_total{confident}`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.friendcount.clock import tokyo_today
 from bot.models import AnswerCount
 
 if TYPE_CHECKING:
     from bot.services import Services
-
-log = logging.getLogger(__name__)
 
 
 def record(session: Session, confident: bool, now: datetime) -> None:
@@ -48,25 +44,16 @@ def totals(session: Session) -> dict[bool, int]:
     return {True: found.get(True, 0), False: found.get(False, 0)}
 
 
-class AnswerCollector(Collector):
+@metrics.register
+def answer_metrics(services: Services, session: Session) -> Iterator[Metric]:
     """line_answers_total{confident="true"|"false"} from the database."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def collect(self) -> Iterator[Metric]:
-        try:
-            with self.services.db.session() as session:
-                counts = totals(session)
-        except SQLAlchemyError as e:
-            log.warning("answer metrics unavailable: %s", type(e).__name__)
-            return
-        metric = CounterMetricFamily(
-            "line_answers",
-            "Questions answered by the answer engine (confident: a clear answer; "
-            "false: 「もしかして」 candidates or the fallback)",
-            labels=["confident"],
-        )
-        metric.add_metric(["true"], counts[True])
-        metric.add_metric(["false"], counts[False])
-        yield metric
+    counts = totals(session)
+    metric = CounterMetricFamily(
+        "line_answers",
+        "Questions answered by the answer engine (confident: a clear answer; "
+        "false: 「もしかして」 candidates or the fallback)",
+        labels=["confident"],
+    )
+    metric.add_metric(["true"], counts[True])
+    metric.add_metric(["false"], counts[False])
+    yield metric
