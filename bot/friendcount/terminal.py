@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .clock import TOKYO
 from .report import FORECAST_WINDOW_DAYS, Report
 from .wording import Wording, jdate, number, percent
 
@@ -49,6 +50,8 @@ def render(report: Report, w: Wording, console: Console) -> None:
     parts.append(_targets(report, w))
     parts.append(_pace(report, w))
     parts.append(_ledger(report, w))
+    if report.broadcasts:
+        parts.append(_broadcasts(report, w))
     if report.gaps:
         gaps = Table(title=w.text("gaps"), title_justify="left")
         gaps.add_column(w.text("day"))
@@ -123,4 +126,23 @@ def _ledger(report: Report, w: Wording) -> Table:
         str(t.net),
         style="bold",
     )
+    return table
+
+
+def _broadcasts(report: Report, w: Wording) -> Table:
+    table = Table(title=w.text("broadcasts"), title_justify="left")
+    table.add_column(w.text("page.sent_at"))
+    table.add_column(w.text("page.broadcast"))
+    for key in ("broadcast.before", "broadcast.after"):
+        table.add_column(
+            f"{w.text(key)} {w.text('follows')}/{w.text('unfollows')}", justify="right"
+        )
+    for b in report.broadcasts:
+        before, after = b.before, b.after
+        table.add_row(
+            b.sent_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
+            b.label,
+            f"{before.follows + before.refollows}/{before.unfollows}" if before else "—",
+            f"{after.follows + after.refollows}/{after.unfollows}" if after else "—",
+        )
     return table

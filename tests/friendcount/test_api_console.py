@@ -98,3 +98,28 @@ def test_csv_has_every_day_with_figures_ledger_and_gaps(runner, client, filled):
     assert by_day["2024-04-01"][1:3] == ["missing", ""]  # a gap stays visible
     assert by_day["2026-12-01"][1] == "unready"
     assert by_day["2026-12-01"][6:9] == ["4", "0", "1"]
+
+
+def test_follows_and_blocks_around_each_broadcast(runner, client, filled):
+    from bot.broadcasts.models import Broadcast
+
+    sent = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 12:00 JST
+    with filled.db.session() as session:
+        session.add(
+            Broadcast(text="【お知らせ】\n年末年始の窓口", segment={}, status="sent",
+                      send_at=sent, started_at=sent, created_by="sato")
+        )  # fmt: skip
+        session.add(FriendEvent(kind="follow", occurred_at=sent - timedelta(hours=3)))
+        session.add_all(
+            FriendEvent(kind="unfollow", occurred_at=sent + timedelta(hours=h)) for h in (1, 2, 30)
+        )
+    add(runner)
+    login(client)
+    page = client.get("/console/friends").get_data(as_text=True)
+    assert "2026-11-28 12:00" in page and "【お知らせ】 年末年始の窓口" in page
+    assert "<td>1 / 0</td>" in page  # the 24 h before: one follow, no block
+    assert (
+        "<td>0 / <strong>2</strong></td>" in page
+    )  # the 24 h after: two blocks (not the 30th hour)
+    out = runner.invoke(args=["friends", "report"]).output
+    assert "2026-11-28 12:00" in out and "1/0" in out and "0/2" in out
