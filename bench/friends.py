@@ -28,7 +28,7 @@ import handlers  # noqa: E402
 from app import create_app  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.friendcount import progress  # noqa: E402
+from bot.friendcount import ledger, progress  # noqa: E402
 from bot.friendcount.targets import cached_targets  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.staff import accounts  # noqa: E402
@@ -136,6 +136,11 @@ def main() -> None:
             secret_key="bench", worker="off",
         )  # fmt: skip
         services = Services(settings, routers=handlers.ROUTERS, clock=lambda: NOW)
+        t = time.perf_counter()
+        with services.db.session() as session:
+            # What the hourly friends.sync job keeps up to date.
+            days = ledger.rollup(session, NOW.date())
+        print(f"rolled up {days} closed days of the ledger in {time.perf_counter() - t:.1f} s")
         with services.db.session() as session:
             accounts.add_staff(session, "bench", "a long password", "editor")
             token = accounts.issue_token(session, "bench")

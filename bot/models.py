@@ -261,3 +261,14 @@ class AnswerCount(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     confident: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FriendEventDay(Base):
+    """The follow ledger counted per Tokyo day and kind, for days long closed (see
+    bot/friendcount/ledger.py:rollup), so the /metrics counters need not count every row."""
+
+    __tablename__ = "friend_event_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,6 +1,7 @@
 """The scheduler's friend-count job: Insight sync every hour from the morning (Asia/Tokyo),
-then the alerts. The first run of the day fetches yesterday; later runs only ask again about
-days LINE had not finished (unready) or failed on, so a settled day costs no request."""
+the ledger's daily rollup, then the alerts. The first run of the day fetches yesterday;
+later runs only ask again about days LINE had not finished (unready) or failed on, so a
+settled day costs no request."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from apscheduler.triggers.cron import CronTrigger
 from bot import scheduler
 from bot.services import Services
 
-from . import alerts, insight, progress
+from . import alerts, insight, ledger, progress
+from .clock import tokyo_today
 from .targets import cached_targets
 from .wording import Wording
 
@@ -22,6 +24,8 @@ def run(services: Services) -> None:
     """Sync, then queue any due alert (idempotent: safe to run again at any time)."""
     now = services.clock()
     insight.daily_sync(services.db, services.line, now)
+    with services.db.session() as session:
+        ledger.rollup(session, tokyo_today(now))
     operators = services.settings.friends_alert_user_ids
     if not operators:
         return

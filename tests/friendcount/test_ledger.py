@@ -47,3 +47,26 @@ def test_follows_and_blocks_from_the_webhook_reach_the_report(webhook, runner, s
     assert today["date"] == (datetime.now(UTC) + timedelta(hours=9)).date().isoformat()
     assert (today["follows"], today["refollows"], today["unfollows"]) == (2, 1, 1)
     assert len(api["ledger"]["days"]) == 30
+
+
+def test_rollup_of_closed_days_keeps_the_totals_exact(services):
+    base = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    with services.db.session() as session:
+        session.add_all(
+            FriendEvent(kind=k, occurred_at=base + timedelta(days=n))
+            for n in range(12)
+            for k in ("follow", "follow", "unfollow")
+        )
+    with services.db.session() as session:
+        before = ledger.totals(session)
+        assert ledger.rollup(session, date(2026, 12, 2)) == 11  # 11-20 … 11-30: closed days
+        assert ledger.rolled_through(session) == date(2026, 11, 30)
+        assert ledger.rollup(session, date(2026, 12, 2)) == 0  # nothing new: no double count
+    with services.db.session() as session:
+        assert ledger.totals(session) == before == {"follow": 24, "refollow": 0, "unfollow": 12}
+        # Events after the rolled-up days are still counted from the ledger itself.
+        session.add(FriendEvent(kind="refollow", occurred_at=datetime(2026, 12, 2, tzinfo=UTC)))
+    with services.db.session() as session:
+        assert ledger.totals(session)["refollow"] == 1
+        assert ledger.rollup(session, date(2026, 12, 4)) == 2  # 12-01, 12-02
+        assert ledger.totals(session) == {"follow": 24, "refollow": 1, "unfollow": 12}

@@ -1,4 +1,4 @@
-"""friend count: daily Insight follower snapshots, sent alerts, ledger index by kind, answer counts
+"""friend count: Insight snapshots, sent alerts, ledger index and daily rollup, answer counts
 
 Revision ID: 0002_friendcount
 Revises: 0002_segments
@@ -47,11 +47,19 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "confident", name=op.f("pk_answer_counts")),
     )
+    op.create_table(
+        "friend_event_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "kind", name=op.f("pk_friend_event_days")),
+    )
     op.create_index("ix_friend_events_kind_occurred_at", "friend_events", ["kind", "occurred_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_friend_events_kind_occurred_at", table_name="friend_events")
+    op.drop_table("friend_event_days")
     op.drop_table("answer_counts")
     op.drop_table("friend_alerts")
     op.drop_table("follower_snapshots")
