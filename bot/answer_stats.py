@@ -6,6 +6,7 @@ add to the same row); `answer_metrics` exposes `line_answers_total{confident}`.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -23,14 +24,20 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
+# Rows per day and outcome: workers updating the same counter at once rarely meet.
+SHARDS = 8
+
+
 def record(session: Session, confident: bool, now: datetime) -> None:
     """Count one answered question for its Tokyo day."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(AnswerCount).values(day=tokyo_today(now), confident=confident, count=1)
+    statement = insert(AnswerCount).values(
+        day=tokyo_today(now), confident=confident, shard=random.randrange(SHARDS), count=1
+    )
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=["day", "confident"],
+            index_elements=["day", "confident", "shard"],
             set_={"count": AnswerCount.count + 1},
         )
     )

@@ -252,14 +252,16 @@ Index("ix_friend_events_kind_occurred_at", FriendEvent.kind, FriendEvent.occurre
 class AnswerCount(Base):
     """How many questions the answer engine answered per day (Asia/Tokyo), confident or not.
 
-    Anonymous counters (no text, no user) for the /metrics answers gauge; one row per day
-    and outcome, incremented in the transaction that handles the question.
+    Anonymous counters (no text, no user) for the /metrics answers counter, incremented in
+    the transaction that handles the question. Each day and outcome is split over a few
+    `shard` rows picked at random, so concurrent workers rarely wait on one row's lock.
     """
 
     __tablename__ = "answer_counts"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     confident: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -44,8 +44,9 @@ def upgrade() -> None:
         "answer_counts",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("confident", sa.Boolean(), nullable=False),
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "confident", name=op.f("pk_answer_counts")),
+        sa.PrimaryKeyConstraint("day", "confident", "shard", name=op.f("pk_answer_counts")),
     )
     op.create_table(
         "friend_event_days",
