@@ -17,6 +17,7 @@ install: $(BIN)/.installed
 
 run: install
 	APP_ENV=development $(BIN)/flask --app app db upgrade
+	APP_ENV=development $(BIN)/flask --app app friends sample
 	APP_ENV=development PORT=$(PORT) $(BIN)/flask --app app run --debug --port $(PORT)
 
 browser:
@@ -39,6 +40,7 @@ bench: install
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/cpu_cost.py
+	$(BIN)/python bench/friends.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -11,7 +11,7 @@ import web
 from bot.config import Settings
 from bot.pipeline.worker import EventWorker
 from bot.services import Services
-from web import cli, health, metrics, webhook
+from web import api, auth, cli, console, health, metrics, staff_cli, webhook
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -34,5 +34,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         from simulator.web import mount
 
         mount(app, settings)
+    auth.init_app(app)
+    console.init_app(app)
+    api.init_app(app)
     cli.init_app(app)
+    staff_cli.init_app(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,8 @@ class Settings:
     # The answer engine's second scorer (bot/answers/semantic.py): "background" loads it in a
     # thread after start-up (ANSWER_SEMANTIC's default), "sync" before answering, "off" never.
     answer_semantic: str = "off"
+    # LINE user ids of the operators who get friend-count alerts by push (empty: no alerts).
+    friends_alert_user_ids: tuple[str, ...] = ()
     simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -92,6 +95,9 @@ class Settings:
             stuck_after_seconds=_float(env, "QUEUE_STUCK_SECONDS", 60.0),
             metrics_token=env.get("METRICS_TOKEN", ""),
             answer_semantic=_choice(env, "ANSWER_SEMANTIC", ("background", "sync", "off")),
+            friends_alert_user_ids=tuple(
+                u.strip() for u in env.get("FRIENDS_ALERT_USER_IDS", "").split(",") if u.strip()
+            ),
             simulator=development and env.get("SIMULATOR", "1") == "1",
         )
         if development:
@@ -133,6 +139,12 @@ class Settings:
             )
         if self.worker not in {"thread", "off"}:
             raise ConfigError(f"EVENT_WORKER must be 'thread' or 'off', not {self.worker!r}")
+        bad = [u for u in self.friends_alert_user_ids if not re.fullmatch(r"U[0-9a-f]{32}", u)]
+        if bad:
+            raise ConfigError(
+                "FRIENDS_ALERT_USER_IDS must be LINE user ids (U and 32 hex digits), "
+                f"comma-separated; {len(bad)} are not"
+            )
 
 
 def _database_url(value: str) -> str:

@@ -11,9 +11,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import urllib3
+from linebot.v3 import insight
+from linebot.v3.insight.exceptions import ApiException as InsightApiException
 from linebot.v3.messaging import (
     ApiClient,
     Configuration,
@@ -59,6 +62,20 @@ class LineApiError(Exception):
 
 
 @dataclass(frozen=True)
+class FollowerStats:
+    """LINE's Insight answer for one day. The figures are None unless status is 'ready'.
+
+    status: 'ready', 'unready' (LINE has not finished counting: ask again later) or
+    'out_of_service' (LINE has no figures for that day).
+    """
+
+    status: str
+    followers: int | None = None
+    targeted_reaches: int | None = None
+    blocks: int | None = None
+
+
+@dataclass(frozen=True)
 class Quota:
     """The month's message quota: `limit` None when unlimited; `used` so far this month."""
 
@@ -85,6 +102,12 @@ class LineGateway:
         self._data_client = ApiClient(_configuration(settings.line_api_data_base_url, settings))
         self.messaging = MessagingApi(self._client)
         self.blob = MessagingApiBlob(self._data_client)
+        insight_config = insight.Configuration(
+            host=settings.line_api_base_url, access_token=settings.channel_access_token
+        )
+        insight_config.retries = False  # the friend-count sync retries, with backoff
+        self._insight_client = insight.ApiClient(insight_config)
+        self.insight = insight.Insight(self._insight_client)
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
         """Send stored message JSON as a reply. Raises LineApiError.
@@ -131,6 +154,16 @@ class LineGateway:
             log.info("profile unavailable: %s", e)
             return None
 
+    def insight_followers(self, day: date) -> FollowerStats:
+        """GET /v2/bot/insight/followers?date=yyyyMMdd (a day in UTC+9). Raises LineApiError."""
+        answer = self._call(self.insight.get_number_of_followers, var_date=day.strftime("%Y%m%d"))
+        return FollowerStats(
+            status=str(answer.status or ""),
+            followers=answer.followers,
+            targeted_reaches=answer.targeted_reaches,
+            blocks=answer.blocks,
+        )
+
     def deploy_rich_menu(self, spec: RichMenuSpec, image: bytes) -> str:
         """Create the rich menu, upload its image, make it the default; its richMenuId."""
         with line_errors():
@@ -172,6 +205,7 @@ class LineGateway:
     def close(self) -> None:
         self._client.close()
         self._data_client.close()
+        self._insight_client.close()
 
 
 @contextmanager
@@ -179,7 +213,7 @@ def line_errors() -> Iterator[None]:
     """Turn the SDK's and urllib3's exceptions into LineApiError."""
     try:
         yield
-    except ApiException as e:
+    except (ApiException, InsightApiException) as e:
         raise LineApiError(e.status, _error_message(e), _retry_after(e)) from e
     except (urllib3.exceptions.HTTPError, OSError) as e:
         raise LineApiError(None, type(e).__name__) from e
@@ -191,7 +225,7 @@ def _configuration(host: str, settings: Settings) -> Configuration:
     return config
 
 
-def _error_message(e: ApiException) -> str:
+def _error_message(e: ApiException | InsightApiException) -> str:
     """LINE's own error text (its 'message' and details), never the request body."""
     try:
         body = json.loads(e.body or b"{}")
@@ -208,7 +242,7 @@ def _error_message(e: ApiException) -> str:
     return message
 
 
-def _retry_after(e: ApiException) -> float | None:
+def _retry_after(e: ApiException | InsightApiException) -> float | None:
     headers = e.headers or {}
     value = headers.get("Retry-After") if hasattr(headers, "get") else None
     try:

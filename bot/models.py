@@ -7,12 +7,13 @@ the moment they followed/unfollowed. Message text is kept only until the event i
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -203,3 +204,73 @@ class PipelineWorker(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SnapshotStatus(enum.StrEnum):
+    READY = "ready"  # LINE's figures for the day are stored
+    UNREADY = "unready"  # LINE has not finished counting the day yet: asked again later
+    OUT_OF_SERVICE = "out_of_service"  # LINE has no figures for the day (and never will)
+    ERROR = "error"  # LINE failed (429, 5xx, no answer) after the retries: asked again later
+
+
+class FollowerSnapshot(Base):
+    """LINE's Insight follower statistics for one day (Asia/Tokyo), as LINE answered.
+
+    One row per day that was asked about; a day with no row was never fetched (a gap). The
+    figures are NULL unless the status is ready. `sample` marks development sample data.
+    """
+
+    __tablename__ = "follower_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    followers: Mapped[int | None] = mapped_column(Integer)
+    targeted_reaches: Mapped[int | None] = mapped_column(Integer)
+    blocks: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FriendAlert(Base):
+    """An alert already sent to the operators, so each one goes out once (unique key)."""
+
+    __tablename__ = "friend_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Counting the ledger per kind (the /metrics counters) reads this index, not the table.
+Index("ix_friend_events_kind_occurred_at", FriendEvent.kind, FriendEvent.occurred_at)
+
+
+class AnswerCount(Base):
+    """How many questions the answer engine answered per day (Asia/Tokyo), confident or not.
+
+    Anonymous counters (no text, no user) for the /metrics answers counter, incremented in
+    the transaction that handles the question. Each day and outcome is split over a few
+    `shard` rows picked at random, so concurrent workers rarely wait on one row's lock.
+    """
+
+    __tablename__ = "answer_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    confident: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FriendEventDay(Base):
+    """The follow ledger counted per Tokyo day and kind, for days long closed (see
+    bot/friendcount/ledger.py:rollup), so the /metrics counters need not count every row."""
+
+    __tablename__ = "friend_event_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import PostbackEvent
 
@@ -11,11 +13,17 @@ from bot.postback import Menu
 
 router = Router("menu")
 
+# Features that have arrived answer their menu name here (handlers/settings.py adds
+# "settings"), so the button, the typed word and the engine's menu intent stay the same.
+FEATURES: dict[str, Callable[[Context], list[Message]]] = {}
+
 
 def page(name: str, ctx: Context) -> list[Message]:
-    """The menu page `name`: how to ask, help, the list, the contact, or an honest 「準備中」
-    for features of initiative 1-5 not built yet. A feature that arrives (配信設定, 予約)
-    answers its name here, so the button and the typed word stay the same."""
+    """The menu page `name`: how to ask, help, the list, the contact, a feature's own start
+    (配信設定), or an honest 「準備中」 for features of initiative 1-5 not built yet."""
+    feature = FEATURES.get(name)
+    if feature is not None:
+        return feature(ctx)
     return ctx.services.renderer.menu_page(name)
 
 

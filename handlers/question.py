@@ -5,6 +5,7 @@ from __future__ import annotations
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
+from bot import answer_stats
 from bot.dispatch import Context, Router, from_user
 from bot.respond import messages_for
 from handlers import menu
@@ -20,4 +21,5 @@ def answer(event: MessageEvent, ctx: Context) -> list[Message]:
     result = svc.engine.ask(event.message.text or "")
     if result.intent == "menu" and result.topic:
         return menu.page(result.topic, ctx)
+    answer_stats.record(ctx.session, result.confident, ctx.now)
     return messages_for(result, svc.renderer, svc.plan)

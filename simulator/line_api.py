@@ -201,6 +201,17 @@ class LineApiStandin:
         with self._lock:
             self._followers[date] = {"status": "ready", **stats}
 
+    def set_followers_status(self, status: str, *, date: str | None = None) -> None:
+        """Make the followers endpoint answer 'unready' (LINE is still counting that day) or
+        'out_of_service' (no figures for that day) for one yyyyMMdd date, or any date.
+
+        As LINE does, such an answer carries the status only, no figures.
+        """
+        if status not in {"unready", "out_of_service"}:
+            raise ValueError(f"status must be 'unready' or 'out_of_service', not {status!r}")
+        with self._lock:
+            self._followers[date] = {"status": status}
+
     def fail_next(
         self,
         n: int = 1,
@@ -308,8 +319,10 @@ class LineApiStandin:
         return duplicates
 
     def clear(self) -> None:
-        """Forget requests, deliveries, faults, tokens and retry keys (settings stay)."""
+        """Forget requests, deliveries, faults, tokens, retry keys and follower statistics
+        (settings stay)."""
         with self._lock:
+            self._followers.clear()
             self._requests.clear()
             self._deliveries.clear()
             self._faults.clear()

@@ -7,7 +7,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from bot import migrate
-from bot.models import Base
+from bot.schema import load_all
+
+Base = load_all()
 
 
 def test_migrations_match_the_models(database_url):

@@ -44,6 +44,7 @@ def content_check() -> None:
     from bot.answers.english import check_english, load_english
     from bot.content import load_plan, load_replies
     from bot.departments import load_directory
+    from bot.friendcount.targets import load_targets
     from bot.richmenu import load_spec
 
     try:
@@ -53,6 +54,10 @@ def content_check() -> None:
         check_english(load_english(), plan)
         menu = load_spec(CONTENT_DIR)
         directory = load_directory()
+        from bot.segments.vocabulary import load_vocabulary
+
+        vocab = load_vocabulary()
+        targets = load_targets()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
         sys.exit(1)
@@ -76,6 +81,12 @@ def content_check() -> None:
         f"リッチメニュー領域 {len(menu.areas)}件"
     )
     click.echo(f"担当課 {len(directory.departments)}件")
+    options = sum(len(a.options) for a in vocab.attributes)
+    click.echo(f"配信設定の属性 {len(vocab.attributes)}件 / 選択肢 {options}件")
+    click.echo(
+        f"{targets.indicator}の目標 {len(targets.targets)}件（最終 "
+        f"{targets.targets[-1].label}末 {targets.targets[-1].followers:,}人）"
+    )
     click.echo("OK")
 
 
@@ -196,5 +207,7 @@ def richmenu_deploy() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, content_cli, events_cli, richmenu_cli, ask):
+    from web.friends_cli import friends_cli
+
+    for command in (db_cli, content_cli, events_cli, richmenu_cli, ask, friends_cli):
         app.cli.add_command(command)

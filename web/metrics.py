@@ -9,6 +9,8 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
+import bot.answer_stats
+import bot.friendcount.metrics
 import bot.pipeline.stats  # noqa: F401  (registers the pipeline's collector)
 from bot import metrics
 from web import services

@@ -9,6 +9,9 @@ from sqlalchemy import engine_from_config, pool
 
 from bot.config import Settings
 from bot.models import Base
+from bot.schema import load_all
+
+load_all()
 
 config = context.config
 target_metadata = Base.metadata

@@ -13,7 +13,7 @@ def test_contact_gives_the_plan_contact(webhook):
 
 
 def test_features_not_built_yet_say_so_honestly(webhook):
-    for name in ("settings", "reservation"):
+    for name in ("reservation",):
         text = webhook.tap(Menu(name).pack(), user=USER)[0]["text"]
         assert "準備" in text
 

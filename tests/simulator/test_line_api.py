@@ -311,3 +311,30 @@ def test_concurrent_pushes_are_all_recorded(api: MessagingApi, standin: LineApiS
     assert sorted(int(m["text"]) for m in standin.messages_for("U1")) == list(range(20))
     standin.clear()
     assert standin.requests == [] and standin.messages_for("U1") == []
+
+
+def test_insight_followers_answers_unready_and_out_of_service_with_the_status_only(
+    running: RunningStandin, standin: LineApiStandin
+) -> None:
+    standin.set_followers(20_000, blocks=100)
+    standin.set_followers_status("unready", date="20261201")
+    standin.set_followers_status("out_of_service", date="20161031")
+    with InsightApiClient(InsightConfiguration(host=running.url, access_token=TOKEN)) as c:
+        insight = Insight(c)
+        unready = insight.get_number_of_followers(var_date="20261201")
+        assert (unready.status, unready.followers, unready.blocks) == ("unready", None, None)
+        assert insight.get_number_of_followers(var_date="20161031").status == "out_of_service"
+        ready = insight.get_number_of_followers(var_date="20261130")
+        assert (ready.status, ready.followers, ready.blocks) == ("ready", 20_000, 100)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    bad = requests.get(
+        f"{running.url}/v2/bot/insight/followers", params={"date": "2026-12-01"},
+        headers=headers, timeout=5,
+    )  # fmt: skip
+    assert bad.status_code == 400  # LINE's yyyyMMdd only
+    with pytest.raises(ValueError):
+        standin.set_followers_status("ready")
+    standin.clear()
+    assert standin.handle("GET", "/v2/bot/insight/followers", headers=headers).body == {
+        "status": "ready", "followers": 0, "targetedReaches": 0, "blocks": 0,
+    }  # fmt: skip

@@ -1,0 +1,1 @@
+"""Broadcasts to segments of friends: model, scheduling, delivery."""

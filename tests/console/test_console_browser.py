@@ -1,0 +1,150 @@
+"""The staff console in a real browser (Debian's chromium through Playwright), phone-sized
+and desktop: log in, compose with the live recipient count and the LINE-like preview,
+schedule, copy, cancel. Screenshots go to tests/artifacts/ (docs/ keeps the README's)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from bot import migrate
+from bot.config import Settings
+from bot.services import Services
+from bot.staff import accounts
+from tests.segments_helpers import make_friend, user
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+WAIT_MS = 15_000
+PASSWORD = "console password"
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
+]
+
+
+@pytest.fixture
+def console(
+    tmp_path: Path, line_server: Any, content: dict[str, Any]
+) -> Iterator[tuple[str, Services]]:
+    """The app (worker off) on a free loopback port, with staff and a few friends."""
+    db_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    migrate.upgrade(db_url)
+    settings = Settings(
+        channel_secret="s",
+        channel_access_token="test-channel-access-token",
+        line_api_base_url=line_server.url,
+        line_api_data_base_url=line_server.url,
+        database_url=db_url,
+        secret_key="console-test-key",
+        worker="off",
+    )
+    import handlers
+
+    services = Services(settings, routers=handlers.ROUTERS)
+    services.__dict__.update(content)
+    with services.db.session() as session:
+        accounts.add_staff(session, "tanaka", PASSWORD, "approver")
+        accounts.set_line_user_id(session, 1, user(99))
+        accounts.add_staff(session, "suzuki", PASSWORD, "editor")
+    make_friend(services, 1, {"age": ["30s"], "area": ["isehara"], "interests": ["childcare"]})
+    make_friend(services, 2, {"age": ["40s"], "area": ["oyama"], "interests": ["safety"]})
+    make_friend(services, 3, {"area": ["isehara"], "interests": ["safety"]})
+    make_friend(services, 4)
+    app = create_app(services=services)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}", services
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        services.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def login(page: Any, base: str, name: str = "tanaka") -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/console/broadcasts", timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_compose_schedule_copy_and_cancel(console, browser, size):
+    base, _services = console
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport=SIZES[size], locale="ja-JP")
+    page.set_default_timeout(WAIT_MS)
+    login(page, base)
+    page.click("text=＋ 新しい配信")
+    page.wait_for_selector("#recipients")
+    # Every friend at first (4), then live as the segment changes.
+    page.wait_for_function("document.getElementById('recipients').textContent === '4'")
+    page.check("input[name=seg-area][value=isehara]")
+    page.wait_for_function("document.getElementById('recipients').textContent === '2'")
+    page.check("input[name=seg-area][value=oyama]")
+    page.wait_for_function("document.getElementById('recipients').textContent === '3'")
+    page.check("input[name=seg-interests][value=safety]")
+    page.wait_for_function("document.getElementById('recipients').textContent === '2'")
+    body = "【防災訓練のお知らせ】\n12月7日（日）9時から、各地区で防災訓練を行います。"
+    page.fill("#text", body)
+    assert page.inner_text("#preview-text") == body
+    page.check("input[name=timing][value=once]")
+    page.fill("input[name=once_at]", "2099-12-07T09:00")
+    page.screenshot(path=str(ARTIFACTS / f"console-form-{size}.png"), full_page=True)
+    page.locator("#preview").screenshot(path=str(ARTIFACTS / f"console-preview-{size}.png"))
+    page.click("#submit")
+    page.wait_for_url(f"{base}/console/broadcasts")
+    row = page.locator("#broadcasts tbody tr").first
+    assert "予約中" in row.inner_text() and "2099-12-07 09:00" in row.inner_text()
+    assert "防災・防犯" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"console-list-{size}.png"), full_page=True)
+
+    # Copy: the form comes back filled in.
+    row.locator("text=コピー").click()
+    page.wait_for_selector("#text")
+    assert page.input_value("#text") == body
+    assert page.is_checked("input[name=seg-area][value=oyama]")
+
+    # Cancel the scheduled one.
+    page.goto(f"{base}/console/broadcasts")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#broadcasts tbody tr").first.locator("text=取消").click()
+    page.wait_for_selector("text=を取り消しました")
+    assert "取消" in page.locator("#broadcasts tbody tr").first.inner_text()
+    page.close()
+
+
+def test_an_editor_cannot_send_to_everyone(console, browser):
+    base, _services = console
+    page = browser.new_page(viewport=SIZES["phone"], locale="ja-JP")
+    page.set_default_timeout(WAIT_MS)
+    login(page, base, "suzuki")
+    page.goto(f"{base}/console/broadcasts/new")
+    page.fill("#text", "全員へのお知らせ")
+    page.click("#submit")
+    page.wait_for_selector("text=承認者")
+    page.goto(f"{base}/console/broadcasts")
+    assert "まだ配信はありません" in page.inner_text("#broadcasts")
+    page.close()
