@@ -133,6 +133,23 @@ def test_spent_quota_refuses_cleanly_before_and_after_asking_line(webhook, servi
         assert outbox.outcomes(s, "broadcast:6") == {"refused": 1}
 
 
+def test_retries_under_5xx_and_429_do_not_use_the_quota_up(webhook, services):
+    # Two messages left this month; LINE fails the push three times before taking it. The
+    # failed attempts used none of the quota, so the push still goes out (and only once).
+    webhook.line.quota = {"type": "limited", "value": 2}
+    webhook.line.fail_next(2, status=500, path_contains=PUSH)
+    webhook.line.fail_next(1, status=429, path_contains=PUSH)
+    with services.db.session() as s:
+        outbox.enqueue_push(s, USER, HELLO, origin="broadcast:7")
+    for _ in range(5):
+        webhook.drain()
+        advance(services, 60)
+    with services.db.session() as s:
+        assert outbox.outcomes(s, "broadcast:7") == {"sent": 1}
+    assert len(webhook.line.attempts("/v2/bot/message/push")) == 4
+    assert services.quota.reserve(1), "one message of the month is still left"
+
+
 def test_invalid_reply_token_falls_back_to_a_push_counted_apart(webhook, services):
     webhook.line.fail_next(1, status=400, body={"message": "Invalid reply token"})
     webhook.say("ドローンとは", user=USER)

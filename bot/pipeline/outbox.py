@@ -343,6 +343,14 @@ class QuotaGuard:
             self._remaining -= count
             return True
 
+    def release(self, count: int) -> None:
+        """Give back a reservation whose send LINE did not take: an error answer or no answer
+        (if LINE took it after all, the retry with the same retry key answers 409, which keeps
+        its reservation), so retries under 429/5xx never use the quota up twice."""
+        with self._lock:
+            if self._remaining is not None:
+                self._remaining += count
+
     def spent(self) -> None:
         with self._lock:
             self._remaining = 0
@@ -387,6 +395,8 @@ def attempt(services: Services, item: Claimed) -> Outcome:
         log.warning("outbox %s (%s) attempt %s: %s", item.id, item.kind, item.attempts, e)
         if e.already_accepted and item.retry_key:
             return Outcome(OutboxStatus.SENT)
+        if item.kind != OutboxKind.REPLY:
+            services.quota.release(len(item.recipients or []))
         if e.quota_spent:
             services.quota.spent()
             return Outcome(OutboxStatus.REFUSED, str(e))
