@@ -9,8 +9,8 @@ from flask import Flask
 import handlers
 import web
 from bot.config import Settings
+from bot.pipeline.worker import EventWorker
 from bot.services import Services
-from bot.worker import EventWorker
 from web import api, auth, cli, console, health, staff_cli, webhook
 
 
@@ -24,9 +24,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
-    worker = (
-        EventWorker(services, settings.worker_threads) if settings.worker == "thread" else None
-    )
+    worker = EventWorker(services) if settings.worker == "thread" else None
     web.init_app(app, services, worker)
 
     app.register_blueprint(webhook.bp)

@@ -30,14 +30,24 @@ class Settings:
     # Event processing: "thread" runs a background worker in each web process; "off" leaves
     # pending events to `flask --app app events run` (tests drive it explicitly).
     worker: str = "thread"
-    worker_threads: int = 2
-    # LINE documents no fixed lifetime for reply tokens but asks for a prompt reply; after this
-    # many seconds a pending reply is given up (the event record stays).
+    worker_threads: int = 2  # answering threads per process (they claim events in batches)
+    claim_batch: int = 16  # events claimed (and handled in one transaction) at a time
+    send_concurrency: int = 16  # sends in flight at once per process (one HTTP pool to LINE)
+    poll_seconds: float = 0.1  # how often idle workers look at the database
+    # LINE documents no fixed lifetime for reply tokens ("about a minute" in practice); a reply
+    # is attempted until this many seconds after the event's own timestamp.
     reply_deadline_seconds: float = 50.0
+    # When a reply token is rejected or the window has passed, answer 1:1 chats by push
+    # (counts against the month's message quota; turn off for a plan with no push quota).
+    push_fallback: bool = True
+    quota_refresh_seconds: float = 60.0  # how long a read of LINE's quota/consumption is trusted
     line_timeout_seconds: float = 5.0
-    # A claimed event or reply is taken over by another worker after this; short enough that
-    # the reply of a worker that died still goes out well before the reply deadline.
+    # A claimed event or reply is taken over by another worker after this (database clock);
+    # short enough that the reply of a worker that died still goes out before the deadline.
     lease_seconds: float = 20.0
+    prune_days: int = 30  # `events prune` deletes handled events and settled outbox rows older
+    stuck_after_seconds: float = 60.0  # /healthz: 503 when the oldest pending event is older
+    metrics_token: str = ""  # when set, GET /metrics needs "Authorization: Bearer <token>"
     max_body_bytes: int = 1_000_000
     simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -45,7 +55,16 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        development = env.get("FLASK_DEBUG", "") == "1" or env.get("APP_ENV") == "development"
+        # The one switch: FLASK_DEBUG / `flask --debug` only change Flask's reloader and
+        # debugger, never secrets, the database or the simulator.
+        development = env.get("APP_ENV") == "development"
+        database_url = env.get("DATABASE_URL", "")
+        if not database_url and not development:
+            raise ConfigError(
+                "Missing required environment variable DATABASE_URL (e.g. "
+                "postgresql://user:password@host/dbname). Only APP_ENV=development falls back "
+                "to a local SQLite file."
+            )
         settings = cls(
             channel_secret=env.get("LINE_CHANNEL_SECRET", ""),
             channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
@@ -53,14 +72,22 @@ class Settings:
             line_api_data_base_url=env.get(
                 "LINE_API_DATA_BASE_URL", cls.line_api_data_base_url
             ).rstrip("/"),
-            database_url=_database_url(env.get("DATABASE_URL", "")),
+            database_url=_database_url(database_url),
             # Signs Flask sessions; nothing uses sessions before the staff console, so a
             # missing key falls back to a random one per process (see README).
             secret_key=env.get("SECRET_KEY", "") or secrets.token_hex(32),
             development=development,
             worker=env.get("EVENT_WORKER", "thread"),
             worker_threads=_int(env, "EVENT_WORKER_THREADS", 2),
+            claim_batch=_int(env, "EVENT_CLAIM_BATCH", 16),
+            send_concurrency=_int(env, "LINE_SEND_CONCURRENCY", 16),
+            poll_seconds=_float(env, "EVENT_POLL_SECONDS", 0.1),
             lease_seconds=_int(env, "EVENT_LEASE_SECONDS", 20),
+            reply_deadline_seconds=_float(env, "REPLY_DEADLINE_SECONDS", 50.0),
+            push_fallback=env.get("PUSH_FALLBACK", "1") not in {"0", "false", "off", "no"},
+            prune_days=_int(env, "PRUNE_DAYS", 30),
+            stuck_after_seconds=_float(env, "QUEUE_STUCK_SECONDS", 60.0),
+            metrics_token=env.get("METRICS_TOKEN", ""),
             simulator=development and env.get("SIMULATOR", "1") == "1",
         )
         if development:
@@ -96,6 +123,10 @@ class Settings:
                 + ", ".join(missing)
                 + ". Set them (see README 'Configuration'), or run `make run` for development."
             )
+        if min(self.worker_threads, self.claim_batch, self.send_concurrency) < 1:
+            raise ConfigError(
+                "EVENT_WORKER_THREADS, EVENT_CLAIM_BATCH and LINE_SEND_CONCURRENCY must be ≥ 1"
+            )
         if self.worker not in {"thread", "off"}:
             raise ConfigError(f"EVENT_WORKER must be 'thread' or 'off', not {self.worker!r}")
 
@@ -119,3 +150,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as e:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from e
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as e:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from e

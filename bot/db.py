@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -47,8 +48,16 @@ def ensure_sqlite_dir(url: str) -> None:
 
 def _make_engine(url: str, echo: bool) -> Engine:
     ensure_sqlite_dir(url)
+    # hide_parameters: an error's text never carries bound values (LINE user ids, message text)
+    # into a log line.
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,
+            # The driver's own transaction handling is off; we emit BEGIN IMMEDIATE below.
+            connect_args={"timeout": 30, "isolation_level": None},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -60,5 +69,30 @@ def _make_engine(url: str, echo: bool) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+            # Take the write lock when the transaction starts: a transaction that read first
+            # and then writes cannot wait for the lock (SQLITE_BUSY at once); one that takes
+            # it first waits up to busy_timeout. This also makes SAVEPOINTs work with pysqlite.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+    )
+
+
+def database_now(session: Session | Connection) -> datetime:
+    """The database server's clock (UTC). Leases and deadlines use it, not each process's
+    own clock, so workers on several machines agree on when a lease has run out."""
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "sqlite":
+        raw = session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+        return datetime.strptime(raw, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+    value = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return value.astimezone(UTC)

@@ -36,19 +36,30 @@ def touch(session: Session, user_id: str, now: datetime) -> Friend:
 
 
 def follow(session: Session, user_id: str, now: datetime, unblocked: bool) -> Friend:
-    """A follow event; `unblocked` is LINE's isUnblocked (a blocked user came back)."""
+    """A follow event at `now` (LINE's event timestamp); `unblocked` is LINE's isUnblocked.
+
+    The state follows the newest event: a follow that arrives after a newer unfollow (LINE
+    delivers late, workers run in parallel) is recorded in the ledger but changes nothing."""
     friend = touch(session, user_id, now)
-    friend.state = FriendState.FRIEND
-    friend.followed_at = now
+    if _is_newest(friend, now):
+        friend.state = FriendState.FRIEND
+        friend.followed_at = now
     kind = FriendEventKind.REFOLLOW if unblocked else FriendEventKind.FOLLOW
     session.add(FriendEvent(kind=kind, occurred_at=now))
     return friend
 
 
 def unfollow(session: Session, user_id: str, now: datetime) -> Friend:
-    """The user blocked or removed the account: nothing more may be sent to them."""
+    """The user blocked or removed the account: nothing more may be sent to them (unless a
+    newer follow is already on record)."""
     friend = touch(session, user_id, now)
-    friend.state = FriendState.BLOCKED
-    friend.unfollowed_at = now
+    if _is_newest(friend, now):
+        friend.state = FriendState.BLOCKED
+        friend.unfollowed_at = now
     session.add(FriendEvent(kind=FriendEventKind.UNFOLLOW, occurred_at=now))
     return friend
+
+
+def _is_newest(friend: Friend, when: datetime) -> bool:
+    changes = [t for t in (friend.followed_at, friend.unfollowed_at) if t is not None]
+    return not changes or when >= max(changes)

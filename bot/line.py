@@ -19,7 +19,6 @@ from linebot.v3.messaging import (
     Configuration,
     MessagingApi,
     MessagingApiBlob,
-    PushMessageRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -40,18 +39,48 @@ class LineApiError(Exception):
 
     @property
     def retryable(self) -> bool:
+        if self.quota_spent:
+            return False
         return self.status is None or self.status == 429 or self.status >= 500
+
+    @property
+    def quota_spent(self) -> bool:
+        """LINE's 429 "You have reached your monthly limit.": retrying will not help."""
+        return self.status == 429 and "monthly limit" in self.message.lower()
+
+    @property
+    def already_accepted(self) -> bool:
+        """409 for a retry key LINE has already accepted: the message went out before."""
+        return self.status == 409
 
     def __str__(self) -> str:
         return f"LINE API {self.status or 'no answer'}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Quota:
+    """The month's message quota: `limit` None when unlimited; `used` so far this month."""
+
+    limit: int | None
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
 class LineGateway:
-    """Messaging API calls with a bounded timeout and no hidden retries (the outbox retries)."""
+    """Messaging API calls with a bounded timeout and no hidden retries (the outbox retries).
+
+    Thread-safe: one urllib3 pool (sized for the outbox's concurrent sends) serves every
+    thread of the process, so connections to LINE are reused rather than opened per send.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.timeout = settings.line_timeout_seconds
-        self._client = ApiClient(_configuration(settings.line_api_base_url, settings))
+        config = _configuration(settings.line_api_base_url, settings)
+        config.connection_pool_maxsize = max(4, settings.send_concurrency + 2)
+        self._client = ApiClient(config)
         self._data_client = ApiClient(_configuration(settings.line_api_data_base_url, settings))
         self.messaging = MessagingApi(self._client)
         self.blob = MessagingApiBlob(self._data_client)
@@ -68,8 +97,30 @@ class LineGateway:
         self._post_json("/v2/bot/message/reply", body)
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str | None = None) -> None:
-        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
-        self._call(self.messaging.push_message, request, x_line_retry_key=retry_key)
+        """Push stored message JSON to one user. Raises LineApiError (409: key already
+        accepted, see `LineApiError.already_accepted`)."""
+        body = {"to": to, "messages": messages}
+        self._post_json("/v2/bot/message/push", body, retry_key)
+
+    def multicast(
+        self, to: list[str], messages: list[dict[str, Any]], retry_key: str | None = None
+    ) -> None:
+        """Send stored message JSON to up to 500 users at once. Raises LineApiError."""
+        if not 1 <= len(to) <= 500:
+            raise ValueError(f"multicast takes 1 to 500 user ids, not {len(to)}")
+        self._post_json("/v2/bot/message/multicast", {"to": to, "messages": messages}, retry_key)
+
+    def message_quota(self) -> int | None:
+        """The month's message limit (GET /v2/bot/message/quota); None when unlimited."""
+        quota = self._call(self.messaging.get_message_quota)
+        return int(quota.value) if quota.type == "limited" and quota.value is not None else None
+
+    def quota_consumption(self) -> int:
+        """Messages counted against the quota this month (GET …/quota/consumption)."""
+        return int(self._call(self.messaging.get_message_quota_consumption).total_usage)
+
+    def quota(self) -> Quota:
+        return Quota(self.message_quota(), self.quota_consumption())
 
     def display_name(self, user_id: str) -> str | None:
         """The user's LINE display name, or None when LINE will not tell (not a friend)."""
@@ -84,9 +135,11 @@ class LineGateway:
         with line_errors():
             return richmenu.deploy(self.messaging, self.blob, spec, image)
 
-    def _post_json(self, path: str, body: dict[str, Any]) -> None:
+    def _post_json(self, path: str, body: dict[str, Any], retry_key: str | None = None) -> None:
         """POST an already-serialised JSON body through the SDK's ApiClient."""
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if retry_key is not None:
+            headers["X-Line-Retry-Key"] = retry_key
         with line_errors():
             self._client.call_api(
                 path,

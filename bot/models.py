@@ -10,8 +10,18 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -89,7 +99,7 @@ class FriendEvent(Base):
 
 class EventStatus(enum.StrEnum):
     PENDING = "pending"  # recorded by the webhook, not yet handled
-    PROCESSING = "processing"  # claimed by a worker until `locked_until`
+    PROCESSING = "processing"  # claimed by a worker until `locked_until` (lease_token says whose)
     DONE = "done"
     FAILED = "failed"  # the handler failed after all attempts (an apology was queued if possible)
 
@@ -98,53 +108,98 @@ class WebhookEvent(Base):
     """One webhook event as LINE delivered it; the unique id makes redeliveries harmless."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (Index("ix_webhook_events_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_webhook_events_status_id", "status", "id"),
+        Index("ix_webhook_events_user_key_status", "user_key", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
     event_type: Mapped[str] = mapped_column(String(32))
     # Who sent it, for per-user ordering; NULL for events without a user (group w/o userId).
-    user_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    # The raw event JSON; pruned of message text once handled (see bot/events.py).
+    user_key: Mapped[str | None] = mapped_column(String(64))
+    # The raw event JSON; pruned of message text once handled (see bot/pipeline/inbox.py).
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A fresh random token per claim: every write after a claim checks it, so a worker whose
+    # lease was taken over changes nothing.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # LINE's own timestamp of the event: the reply window is measured from it.
+    event_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handler: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
 
-    reply: Mapped[OutgoingReply | None] = relationship(back_populates="event")
+
+class OutboxKind(enum.StrEnum):
+    REPLY = "reply"
+    PUSH = "push"
+    MULTICAST = "multicast"
 
 
-class ReplyStatus(enum.StrEnum):
+class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # waiting to be sent (or retried at next_attempt_at)
-    SENDING = "sending"  # claimed by a worker until `locked_until`
-    SENT = "sent"
+    SENDING = "sending"  # claimed by a worker until `locked_until` (lease_token says whose)
+    SENT = "sent"  # LINE accepted it (or answered 409: this retry key was already accepted)
     FAILED = "failed"  # LINE refused it (4xx other than 429): not retried
-    EXPIRED = "expired"  # the reply deadline passed while LINE kept failing
+    EXPIRED = "expired"  # a reply whose window closed while LINE kept failing
+    REFUSED = "refused"  # push/multicast not sent: the month's message quota is spent
 
 
-class OutgoingReply(Base):
-    """The outbox: a reply computed for an event, sent off the request path, retried on 429/5xx."""
+SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.EXPIRED, OutboxStatus.REFUSED)
+UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
-    __tablename__ = "outgoing_replies"
-    __table_args__ = (Index("ix_outgoing_replies_status_next", "status", "next_attempt_at"),)
+
+class OutboxMessage(Base):
+    """The outbox: every message to LINE (reply, push, multicast), sent off the request path,
+    retried on 429/5xx/timeouts, settled once. See bot/pipeline/outbox.py."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_user_key_status", "user_key", "status"),
+        Index("ix_outbox_origin", "origin"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_events.id", ondelete="CASCADE"), unique=True
+    kind: Mapped[str] = mapped_column(String(16))
+    # Who asked for it: "reply", "fallback", "broadcast:42"... (outbox.outcomes() groups by it).
+    origin: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="SET NULL"), index=True
     )
-    reply_token: Mapped[str] = mapped_column(String(255))
-    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default=ReplyStatus.PENDING)
+    # The person whose conversation this belongs to (replies and their push fallback): their
+    # next event waits until this row is settled, so answers reach them in order.
+    user_key: Mapped[str | None] = mapped_column(String(64))
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    recipients: Mapped[list[str] | None] = mapped_column(JSON)  # push: [to]; multicast: to
+    fallback_to: Mapped[str | None] = mapped_column(String(64))  # reply: push here if it fails
+    messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # None once pruned
+    retry_key: Mapped[str | None] = mapped_column(String(36))  # X-Line-Retry-Key (push/multicast)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The previous attempt's outcome is unknown (its worker died mid-send).
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # replies only
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    event_time: Mapped[datetime | None] = mapped_column(UTCDateTime)  # LINE's, for latency
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)  # event_time -> accepted by LINE
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    event: Mapped[WebhookEvent] = relationship(back_populates="reply")
+
+class PipelineWorker(Base):
+    """A live worker process (heartbeat), so /healthz and /metrics can tell whether any run."""
+
+    __tablename__ = "pipeline_workers"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,17 +6,24 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from bot.answers import AnswerEngine, load_rules
 from bot.config import Settings
 from bot.content import Plan, Replies, load_plan, load_replies
-from bot.db import Database
+from bot.db import Database, database_now
 from bot.dispatch import Dispatcher, Router
 from bot.line import LineGateway
 from bot.models import utcnow
 from bot.replies import Renderer
+
+if TYPE_CHECKING:
+    from bot.pipeline.outbox import QuotaGuard
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +34,15 @@ class Services:
 
     settings: Settings
     routers: Sequence[Router] = ()
+    # This process's clock, for what has no transaction at hand; leases, deadlines and
+    # retries use `now(session)` (the database's clock) instead.
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Added to the database's clock; tests move time forward with it (0 in production).
+    clock_skew: timedelta = timedelta(0)
+
+    def now(self, session: Session | Connection) -> datetime:
+        """The time every pipeline decision uses: the database's clock (see bot.db)."""
+        return database_now(session) + self.clock_skew
 
     @cached_property
     def db(self) -> Database:
@@ -52,6 +67,13 @@ class Services:
     @cached_property
     def line(self) -> LineGateway:
         return LineGateway(self.settings)
+
+    @cached_property
+    def quota(self) -> QuotaGuard:
+        """This process's view of the month's push/multicast quota (bot.pipeline.outbox)."""
+        from bot.pipeline.outbox import QuotaGuard
+
+        return QuotaGuard(self.line, self.settings.quota_refresh_seconds)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

@@ -238,6 +238,33 @@ class LineApiStandin:
                 for message in delivery.messages
             ]
 
+    def attempts(self, path: str) -> list[RecordedRequest]:
+        """Every request to ``path`` (accepted, rejected, faulted, duplicate), in order."""
+        with self._lock:
+            return [r for r in self._requests if r.path == path]
+
+    def attempts_after_acceptance(self) -> list[RecordedRequest]:
+        """Send attempts made after LINE had already accepted the same message: a reply
+        with a reply token already used successfully, or a push/multicast whose retry key
+        was already accepted. A correct sender makes none (a 409 answer still counts here:
+        it is a resend the sender could have avoided only by knowing the first one landed)."""
+        accepted: set[tuple[str, str]] = set()
+        duplicates = []
+        for r in self.requests:
+            if not r.path.startswith("/v2/bot/message/") or not isinstance(r.body, dict):
+                continue
+            if r.path.endswith("/reply"):
+                key = ("reply", str(r.body.get("replyToken")))
+            elif r.headers.get("X-Line-Retry-Key"):
+                key = ("retry", r.headers["X-Line-Retry-Key"])
+            else:
+                continue
+            if key in accepted:
+                duplicates.append(r)
+            elif r.status < 300:
+                accepted.add(key)
+        return duplicates
+
     def clear(self) -> None:
         """Forget requests, deliveries, faults, tokens and retry keys (settings stay)."""
         with self._lock:
@@ -364,6 +391,9 @@ class LineApiStandin:
                 body = {"message": "The retry key is already accepted", **self._retry_keys[key]}
                 return StandinResponse(409, body, {"X-Line-Accepted-Request-Id": key})
         messages = call.body["messages"]
+        if recipients is not None and self._over_quota(len(recipients)):
+            # What LINE answers a push/multicast beyond the month's limit.
+            return StandinResponse(429, {"message": "You have reached your monthly limit."})
         self._deliveries.append(_Delivery(recipients, tuple(messages)))
         body: dict[str, Any] = {}
         if call.path.endswith("/push"):
@@ -402,10 +432,17 @@ class LineApiStandin:
         return StandinResponse(200, dict(self.quota))
 
     def _consumption(self, call: _Call) -> StandinResponse:
-        usage = self.total_usage
-        if usage is None:
-            usage = sum(1 for _ in self.pushes()) + sum(len(b["to"]) for b in self.multicasts())
-        return StandinResponse(200, {"totalUsage": usage})
+        return StandinResponse(200, {"totalUsage": self._usage()})
+
+    def _usage(self) -> int:
+        if self.total_usage is not None:
+            return self.total_usage
+        return sum(1 for _ in self.pushes()) + sum(len(b["to"]) for b in self.multicasts())
+
+    def _over_quota(self, recipients: int) -> bool:
+        if self.quota.get("type") != "limited":
+            return False
+        return self._usage() + recipients > int(self.quota.get("value", 0))
 
     def _profile(self, call: _Call) -> StandinResponse:
         user_id = call.match["user"]

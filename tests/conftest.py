@@ -20,8 +20,8 @@ from app import create_app
 from bot import migrate
 from bot.config import Settings
 from bot.models import Base
+from bot.pipeline.worker import run_until_idle
 from bot.services import Services
-from bot.worker import run_until_idle
 from simulator.line_api import LineApiStandin, RunningStandin, serve_standin
 from tests import builders
 
@@ -84,6 +84,8 @@ def line_api(line_server: RunningStandin) -> Iterator[LineApiStandin]:
     standin.clear()
     standin.latency = 0.0
     standin.strict_reply_tokens = True
+    standin.quota = {"type": "limited", "value": 5000}
+    standin.total_usage = None
     yield standin
     standin.clear()
     standin.latency = 0.0

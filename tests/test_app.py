@@ -39,11 +39,26 @@ def test_environment_settings_are_read():
     assert settings.secret_key == "k" and not settings.simulator
 
 
-def test_defaults_point_at_line_and_a_local_sqlite_file():
-    settings = Settings.from_env({"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"})
+def test_defaults_point_at_line_and_only_development_falls_back_to_sqlite():
+    env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env)
+    assert "DATABASE_URL" in str(info.value)
+    settings = Settings.from_env({**env, "DATABASE_URL": "postgresql://u@h/db"})
     assert settings.line_api_base_url == "https://api.line.me"
     assert settings.line_api_data_base_url == "https://api-data.line.me"
-    assert settings.database_url.startswith("sqlite:///") and "instance" in settings.database_url
+    dev = Settings.from_env({**env, "APP_ENV": "development", "SIMULATOR": "0"})
+    assert dev.database_url.startswith("sqlite:///") and "instance" in dev.database_url
+
+
+def test_flask_debug_does_not_switch_on_development_mode():
+    """`flask --debug` / FLASK_DEBUG=1 only turn on Flask's debugger: no throwaway secrets,
+    no simulator, no SQLite fallback. APP_ENV=development is the one switch."""
+    with pytest.raises(ConfigError):
+        Settings.from_env({"FLASK_DEBUG": "1", "DATABASE_URL": "sqlite:///:memory:"})
+    env = {"FLASK_DEBUG": "1", "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}
+    settings = Settings.from_env({**env, "DATABASE_URL": "sqlite:///:memory:"})
+    assert not settings.development and not settings.simulator
 
 
 def test_create_app_from_environment_fails_clearly_without_secrets(monkeypatch):

@@ -24,7 +24,7 @@ def test_upgrade_and_downgrade_on_a_fresh_sqlite_file(tmp_path):
     url = f"sqlite:///{tmp_path}/m.sqlite3"
     migrate.upgrade(url)
     engine = create_engine(url)
-    assert {"friends", "webhook_events", "outgoing_replies", "friend_events"} <= set(
+    assert {"friends", "webhook_events", "outbox", "friend_events", "pipeline_workers"} <= set(
         inspect(engine).get_table_names()
     )
     migrate.downgrade(url, "base")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -13,8 +14,9 @@ from bot.models import (
     EventStatus,
     Friend,
     FriendEvent,
-    OutgoingReply,
-    ReplyStatus,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
     WebhookEvent,
 )
 from tests import builders
@@ -159,12 +161,24 @@ def test_message_text_is_pruned_after_answering_and_never_logged(webhook, servic
 
 
 class Clock:
+    """Moves the pipeline's clock (the database's, plus a skew) forward."""
+
     def __init__(self, services) -> None:
-        self.now = services.clock()
-        services.clock = lambda: self.now
+        self.services = services
 
     def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+        self.services.clock_skew += timedelta(seconds=seconds)
+
+
+def replies(services) -> list[OutboxMessage]:
+    with services.db.session() as s:
+        return list(
+            s.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == OutboxKind.REPLY)
+                .order_by(OutboxMessage.id)
+            )
+        )
 
 
 def test_reply_is_retried_after_429_and_500_and_delivered_once(webhook, services):
@@ -180,19 +194,20 @@ def test_reply_is_retried_after_429_and_500_and_delivered_once(webhook, services
         webhook.drain()
     assert len(webhook.replies_to(token)) >= 1
     assert len([r for r in webhook.line.replies() if r["replyToken"] == token]) == 1
-    with services.db.session() as s:
-        reply = s.scalar(select(OutgoingReply))
-    assert reply.status == ReplyStatus.SENT and reply.attempts == 3
+    [reply] = replies(services)
+    assert reply.status == OutboxStatus.SENT and reply.attempts == 3
 
 
 def test_rejected_reply_is_marked_failed_and_the_event_kept(webhook, services):
+    services.settings = replace(services.settings, push_fallback=False)
     webhook.line.fail_next(1, status=400, body={"message": "Invalid reply token"})
     webhook.say("ドローンとは", user=USER)
+    [reply] = replies(services)
     with services.db.session() as s:
-        reply = s.scalar(select(OutgoingReply))
         event = s.scalar(select(WebhookEvent))
-    assert reply.status == ReplyStatus.FAILED and "Invalid reply token" in reply.last_error
+    assert reply.status == OutboxStatus.FAILED and "Invalid reply token" in reply.last_error
     assert event.status == EventStatus.DONE
+    assert webhook.line.pushes() == [], "the fallback is off"
 
 
 def test_reply_gives_up_at_the_deadline_when_line_keeps_failing(webhook, services):
@@ -202,9 +217,8 @@ def test_reply_gives_up_at_the_deadline_when_line_keeps_failing(webhook, service
     for _ in range(10):
         clock.advance(15)
         webhook.drain()
-    with services.db.session() as s:
-        reply = s.scalar(select(OutgoingReply))
-    assert reply.status == ReplyStatus.EXPIRED
+    [reply] = replies(services)
+    assert reply.status == OutboxStatus.EXPIRED
 
 
 def test_line_timeout_is_retried(webhook, services):
@@ -213,8 +227,7 @@ def test_line_timeout_is_retried(webhook, services):
     token = webhook.token(USER)
     webhook.post(builders.text(USER, "ドローンとは", token))
     webhook.drain()
-    with services.db.session() as s:
-        assert s.scalar(select(OutgoingReply.status)) == ReplyStatus.PENDING
+    assert replies(services)[0].status == OutboxStatus.PENDING
     clock.advance(5)
     webhook.drain()
     assert webhook.replies_to(token)
@@ -223,11 +236,11 @@ def test_line_timeout_is_retried(webhook, services):
 def test_work_left_by_a_dead_process_is_picked_up(webhook, services):
     """An event claimed by a worker that died is handled once its lease runs out."""
     clock = Clock(services)
-    from bot.events import claim_event
+    from bot.pipeline import inbox
 
     token = webhook.token(USER)
     webhook.post(builders.text(USER, "ドローンとは", token))
-    assert claim_event(services) is not None  # claimed, then the process "dies"
+    assert inbox.claim(services, 16)  # claimed, then the process "dies"
     webhook.drain()
     assert webhook.replies_to(token) == []  # still leased to the dead worker
     clock.advance(21)
@@ -237,7 +250,7 @@ def test_work_left_by_a_dead_process_is_picked_up(webhook, services):
 
 def test_slow_line_api_never_delays_the_webhook(app, services, line_api):
     """With background workers, the 200 comes before LINE has even been called."""
-    from bot.worker import EventWorker
+    from bot.pipeline.worker import EventWorker
 
     worker = EventWorker(services, threads=2, poll_seconds=0.1)
     app.extensions["bot.worker"] = worker
@@ -267,7 +280,7 @@ def test_several_workers_share_the_queue_and_answer_each_event_once(webhook, ser
     """Workers in several processes claim from the database: no event is answered twice."""
     import threading
 
-    from bot.events import work_once
+    from bot.pipeline.worker import run_until_idle
 
     tokens = []
     events = []
@@ -278,8 +291,7 @@ def test_several_workers_share_the_queue_and_answer_each_event_once(webhook, ser
     assert webhook.post(*events).status_code == 200
 
     def drain() -> None:
-        while work_once(services):
-            pass
+        run_until_idle(services)
 
     threads = [threading.Thread(target=drain) for _ in range(4)]
     for t in threads:
@@ -292,8 +304,6 @@ def test_several_workers_share_the_queue_and_answer_each_event_once(webhook, ser
 
 def test_database_outage_is_a_clear_503_so_line_redelivers(services, content, tmp_path):
     """An event that could not be recorded is not accepted: 503, never an HTML 500."""
-    from dataclasses import replace
-
     import handlers
     from app import create_app
     from bot.services import Services

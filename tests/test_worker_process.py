@@ -27,6 +27,7 @@ def start_worker(database_url: str, line_url: str) -> subprocess.Popen[str]:
         "DATABASE_URL": database_url,
         "EVENT_LEASE_SECONDS": "2",
         "EVENT_WORKER_THREADS": "2",
+        "LINE_SEND_CONCURRENCY": "2",
     }
     env.pop("APP_ENV", None)
     return subprocess.Popen(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from bot.pipeline.worker import EventWorker
 from bot.services import Services
-from bot.worker import EventWorker
 
 
 def services() -> Services:

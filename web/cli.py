@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import migrate
 from bot.content import CONTENT_DIR, ContentError
+from bot.pipeline.worker import EventWorker, run_until_idle
 from bot.respond import text_for
-from bot.worker import EventWorker, run_until_idle
 from web import services
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -136,7 +136,7 @@ def events_work(threads: int | None, nice: int) -> None:
     svc = services()
     svc.warm()
     count = threads or svc.settings.worker_threads
-    worker = EventWorker(svc, count, poll_seconds=0.2)
+    worker = EventWorker(svc, count)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

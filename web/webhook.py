@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import events
+from bot.pipeline import inbox
 from web import services, worker
 
 log = logging.getLogger(__name__)
@@ -19,11 +19,11 @@ bp = Blueprint("webhook", __name__)
 def callback() -> ResponseReturnValue:
     body = request.get_data(as_text=True)  # over MAX_CONTENT_LENGTH: 413 before we get here
     try:
-        recorded = events.record(services(), body, request.headers.get("X-Line-Signature"))
-    except events.InvalidSignature:
+        recorded = inbox.record(services(), body, request.headers.get("X-Line-Signature"))
+    except inbox.InvalidSignature:
         log.warning("webhook rejected: bad or missing signature")
         return jsonify(message="invalid signature"), 400
-    except events.MalformedBody as e:
+    except inbox.MalformedBody as e:
         log.warning("webhook rejected: %s", e)
         return jsonify(message=str(e)), 400
     except SQLAlchemyError as e:

@@ -1,8 +1,8 @@
 """segments: staff, flows, segments, broadcasts, scheduler jobs
 
 Revision ID: 0002_segments
-Revises: 0001
-Create Date: 2026-12-02 10:45:07.830917
+Revises: 0002_pipeline
+Create Date: 2026-12-02 10:48:27.883598
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_segments"
-down_revision = "0001"
+down_revision = "0002_pipeline"
 branch_labels = None
 depends_on = None
 

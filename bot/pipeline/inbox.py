@@ -1,0 +1,402 @@
+"""The inbox: verify and record (request path), then claim and dispatch (workers).
+
+The webhook only verifies the signature and inserts each event under its unique
+`webhookEventId`, so LINE gets its 200 within milliseconds and a redelivery is a no-op.
+Workers claim events in batches: one UPDATE … RETURNING whose WHERE holds the rules (the
+event is pending, or its lease ran out on the database's clock; it is its person's oldest
+unfinished event; that person has no reply still unsettled in the outbox), so any number of
+processes share the queue and one person's answers go out in the order of their messages.
+A batch is handled in one transaction (a savepoint per event): friend record, handler, the
+reply queued in the outbox, the event marked done — each write checked against the claim's
+lease token, so a worker that lost its lease changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import Event, FollowEvent, UnfollowEvent
+from sqlalchemy import Connection, and_, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot import friends
+from bot.dispatch import Context
+from bot.models import UNSETTLED, EventStatus, OutboxMessage, WebhookEvent
+from bot.pipeline import outbox
+from bot.replies import payload_of
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+E = WebhookEvent.__table__
+MAX_EVENT_ATTEMPTS = 3  # an event whose handling crashed its worker this often is given up
+OPEN = (EventStatus.PENDING, EventStatus.PROCESSING)
+
+
+class InvalidSignature(Exception):
+    """X-Line-Signature is missing or does not match the body."""
+
+
+class MalformedBody(Exception):
+    """The body is signed correctly but is not a LINE webhook JSON object."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    received: int  # events in the body
+    new: int  # events not seen before (redeliveries excluded)
+
+
+# --- request path: verify, record -----------------------------------------------------------
+
+
+def verify(channel_secret: str, body: str, signature: str | None) -> None:
+    """Check X-Line-Signature with the SDK's validator (constant-time compare)."""
+    if not signature:
+        raise InvalidSignature("missing X-Line-Signature")
+    try:
+        ok = SignatureValidator(channel_secret).validate(body, signature)
+    except (InvalidSignatureError, ValueError) as e:
+        raise InvalidSignature(str(e)) from e
+    if not ok:
+        raise InvalidSignature("signature does not match")
+
+
+def record(services: Services, body: str, signature: str | None) -> Recorded:
+    """Verify, then store every event of the body once. Raises InvalidSignature/MalformedBody."""
+    verify(services.settings.channel_secret, body, signature)
+    try:
+        data = json.loads(body)
+    except ValueError as e:
+        raise MalformedBody("body is not JSON") from e
+    if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
+        raise MalformedBody("body has no 'events' list")
+    events = [e for e in data.get("events", []) if isinstance(e, dict)]
+    if not events:
+        return Recorded(0, 0)
+    # Core, not the ORM: this is the request path, and the ORM's unit of work costs more
+    # than the insert itself.
+    with services.db.engine.begin() as conn:
+        now = services.now(conn)
+        new = sum(_insert_once(conn, raw, now) for raw in events)
+    return Recorded(received=len(events), new=new)
+
+
+def _insert_once(conn: Connection, raw: dict[str, Any], now: datetime) -> int:
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    user_id = source.get("userId") if isinstance(source.get("userId"), str) else None
+    context = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
+    values = {
+        "webhook_event_id": _event_key(raw),
+        "event_type": str(raw.get("type", "unknown"))[:32],
+        "user_key": user_id[:64] if user_id else None,
+        "payload": raw,
+        "status": EventStatus.PENDING,
+        "attempts": 0,
+        "received_at": now,
+        "event_time": event_time(raw),
+        "redelivery": context.get("isRedelivery") is True,
+    }
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(WebhookEvent)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+        .returning(WebhookEvent.id)
+    )
+    return 1 if conn.execute(stmt).scalar_one_or_none() is not None else 0
+
+
+def _event_key(raw: dict[str, Any]) -> str:
+    """LINE's webhookEventId; for an event without one, a digest of its content."""
+    key = raw.get("webhookEventId")
+    if isinstance(key, str) and 0 < len(key) <= 64:
+        return key
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
+    return f"sha256:{digest[:50]}"
+
+
+def event_time(raw: dict[str, Any]) -> datetime | None:
+    """LINE's `timestamp` (ms since the epoch) as a UTC datetime; None when absent/invalid."""
+    ts = raw.get("timestamp")
+    if isinstance(ts, int | float) and not isinstance(ts, bool) and 0 < ts < 4e12:
+        return datetime.fromtimestamp(ts / 1000, UTC)
+    return None
+
+
+# --- worker side: claim -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    lease_token: str
+    attempts: int
+    user_key: str | None
+    payload: dict[str, Any]
+    received_at: datetime
+    event_time: datetime | None
+
+
+def claim(services: Services, limit: int) -> list[ClaimedEvent]:
+    """Claim up to `limit` events in one statement (see the module docstring for the rules)."""
+    token = uuid.uuid4().hex
+    with services.db.session() as session:
+        now = services.now(session)
+        claimable = or_(
+            E.c.status == EventStatus.PENDING,
+            and_(E.c.status == EventStatus.PROCESSING, E.c.locked_until < now),
+        )
+        earlier = E.alias("earlier")
+        o = OutboxMessage.__table__
+        earlier_open = exists().where(
+            earlier.c.user_key == E.c.user_key,
+            earlier.c.id < E.c.id,
+            earlier.c.status.in_(OPEN),
+        )
+        reply_unsettled = exists().where(o.c.user_key == E.c.user_key, o.c.status.in_(UNSETTLED))
+        free_user = or_(E.c.user_key.is_(None), and_(~earlier_open, ~reply_unsettled))
+        ids = (
+            select(E.c.id)
+            .where(claimable, free_user)
+            .order_by(E.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .correlate(None)
+        )
+        rows = session.execute(
+            update(E)
+            .where(E.c.id.in_(ids), claimable, free_user)
+            .values(
+                status=EventStatus.PROCESSING,
+                locked_until=now + timedelta(seconds=services.settings.lease_seconds),
+                lease_token=token,
+                attempts=E.c.attempts + 1,
+            )
+            .returning(
+                E.c.id, E.c.attempts, E.c.user_key, E.c.payload, E.c.received_at, E.c.event_time
+            )
+        ).all()
+    events = [
+        ClaimedEvent(
+            id=r.id,
+            lease_token=token,
+            attempts=r.attempts,
+            user_key=r.user_key,
+            payload=_json(r.payload),
+            received_at=outbox._aware(r.received_at) or now,
+            event_time=outbox._aware(r.event_time),
+        )
+        for r in rows
+    ]
+    events.sort(key=lambda e: e.id)
+    return events
+
+
+def _json(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
+# --- worker side: dispatch ---------------------------------------------------------------------
+
+
+class LeaseLost(Exception):
+    """Another worker took this event over: roll back everything done for it here."""
+
+
+def handle(services: Services, claimed: list[ClaimedEvent]) -> int:
+    """Handle a claimed batch in one transaction; returns how many outbox rows were queued."""
+    if not claimed:
+        return 0
+    queued = 0
+    with services.db.session() as session:
+        now = services.now(session)
+        for event in claimed:
+            try:
+                with session.begin_nested():
+                    queued += _handle_one(services, session, event, now)
+            except LeaseLost:
+                log.warning("event %s: lease lost; left to its new owner", event.id)
+            except Exception as e:
+                # Never log the payload: it may hold message text next to a user id.
+                log.exception("event %s failed in its handler", event.id)
+                try:
+                    with session.begin_nested():
+                        queued += _apologise(services, session, event, now, e)
+                except LeaseLost:
+                    pass
+    return queued
+
+
+def _handle_one(services: Services, session: Session, event: ClaimedEvent, now: datetime) -> int:
+    if event.attempts > MAX_EVENT_ATTEMPTS:
+        _finish(session, event, now, EventStatus.FAILED, error="gave up after retries")
+        return 0
+    parsed = parse_event(event.payload)
+    user_id = event.user_key
+    when = event.event_time or event.received_at
+    _record_friend(session, parsed, user_id, when)
+    if getattr(parsed, "mode", None) == "standby":
+        # Another channel (e.g. a live chat operator) owns the conversation.
+        _finish(session, event, now, EventStatus.DONE, handler="standby")
+        return 0
+    token = getattr(parsed, "reply_token", None)
+    deadline = when + timedelta(seconds=services.settings.reply_deadline_seconds)
+    one_to_one = getattr(getattr(parsed, "source", None), "type", None) == "user"
+    push_to = user_id if one_to_one and user_id and services.settings.push_fallback else None
+    late = token is not None and now > deadline
+    if late and push_to is None:
+        # The reply token is past its window and no push may replace it: the answer could
+        # never be delivered, so the engine is not run for it.
+        _finish(session, event, now, EventStatus.DONE, handler="expired")
+        return 0
+    ctx = Context(services=services, session=session, now=now, user_id=user_id)
+    services.dispatcher.prepare(parsed, ctx)
+    route = services.dispatcher.find(parsed, ctx)
+    messages = route.handler(parsed, ctx) if route else None
+    _finish(session, event, now, EventStatus.DONE, handler=route.name if route else None)
+    if not messages or not token:
+        return 0
+    if len(messages) > 5:
+        raise ValueError(f"{route.name if route else '?'} returned {len(messages)} messages")
+    return _queue(services, session, event, now, token, payload_of(messages), late, push_to)
+
+
+def _queue(
+    services: Services,
+    session: Session,
+    event: ClaimedEvent,
+    now: datetime,
+    token: str,
+    messages: list[dict[str, Any]],
+    late: bool,
+    push_to: str | None,
+) -> int:
+    if late and push_to:
+        outbox.enqueue_fallback(
+            session,
+            now=now,
+            event_id=event.id,
+            user_id=push_to,
+            messages=messages,
+            event_time=event.event_time,
+        )
+        return 1
+    when = event.event_time or event.received_at
+    outbox.enqueue_reply(
+        session,
+        now=now,
+        event_id=event.id,
+        user_key=event.user_key,
+        reply_token=token,
+        messages=messages,
+        deadline_at=when + timedelta(seconds=services.settings.reply_deadline_seconds),
+        event_time=event.event_time,
+        fallback_to=push_to,
+    )
+    return 1
+
+
+@dataclass(frozen=True)
+class UnparsedEvent:
+    """An event the SDK could not read (new type or malformed): recorded, never answered."""
+
+    type: str
+    mode: str = "active"
+    source: None = None
+    reply_token: None = None
+
+
+def parse_event(payload: dict[str, Any]) -> Any:
+    """SDK event model for the raw JSON; UnparsedEvent for types or shapes the SDK rejects."""
+    try:
+        return Event.from_dict(payload)
+    except Exception:  # the SDK raises ValueError, TypeError or pydantic errors
+        return UnparsedEvent(type=str(payload.get("type", "unknown")))
+
+
+def _record_friend(session: Session, event: Any, user_id: str | None, when: datetime) -> None:
+    if not user_id:
+        return
+    if isinstance(event, FollowEvent):
+        unblocked = bool(getattr(getattr(event, "follow", None), "is_unblocked", False))
+        friends.follow(session, user_id, when, unblocked)
+    elif isinstance(event, UnfollowEvent):
+        friends.unfollow(session, user_id, when)
+    elif getattr(getattr(event, "source", None), "type", None) == "user":
+        friends.touch(session, user_id, when)
+
+
+def _finish(
+    session: Session,
+    event: ClaimedEvent,
+    now: datetime,
+    status: EventStatus,
+    handler: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Mark the event handled and drop what the user wrote, if the claim is still ours."""
+    written = session.execute(
+        update(E)
+        .where(
+            E.c.id == event.id,
+            E.c.lease_token == event.lease_token,
+            E.c.status == EventStatus.PROCESSING,
+        )
+        .values(
+            status=status,
+            processed_at=now,
+            locked_until=None,
+            handler=handler,
+            error=error,
+            payload=_pruned(event.payload),
+        )
+    ).rowcount
+    if written != 1:
+        raise LeaseLost(event.id)
+
+
+def _pruned(payload: dict[str, Any]) -> dict[str, Any]:
+    """What we keep after answering: the shape of the event, never what the user wrote."""
+    kept: dict[str, Any] = {"type": payload.get("type")}
+    message = payload.get("message")
+    if isinstance(message, dict):
+        kept["message"] = {"type": message.get("type")}
+    return kept
+
+
+def _apologise(
+    services: Services, session: Session, event: ClaimedEvent, now: datetime, error: Exception
+) -> int:
+    """The handler failed: mark the event, and queue the generic apology if we can reply."""
+    _finish(session, event, now, EventStatus.FAILED, error=type(error).__name__)
+    token = event.payload.get("replyToken")
+    if not isinstance(token, str) or not token:
+        return 0
+    when = event.event_time or event.received_at
+    deadline = when + timedelta(seconds=services.settings.reply_deadline_seconds)
+    source = event.payload.get("source") or {}
+    one_to_one = isinstance(source, dict) and source.get("type") == "user"
+    push_to = (
+        event.user_key
+        if one_to_one and event.user_key and services.settings.push_fallback
+        else None
+    )
+    late = now > deadline
+    if late and not push_to:
+        return 0
+    messages = payload_of(services.renderer.error())
+    return _queue(services, session, event, now, token, messages, late, push_to)

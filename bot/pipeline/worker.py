@@ -1,0 +1,185 @@
+"""The pipeline's threads in one process: answering (inbox) and sending (outbox) apart.
+
+- Answering threads claim events in batches, handle each batch in one transaction and queue
+  the replies in the outbox; they never wait for LINE.
+- One outbox thread claims due rows (new replies, due retries, abandoned rows, pushes and
+  multicasts of other features) only as far as there are free send slots, and hands them to a
+  bounded pool of sender threads sharing one HTTP connection pool; each sender settles its
+  row. A slow LINE therefore fills the send slots and grows the outbox, never the answering.
+- A heartbeat thread records the process in `pipeline_workers` for /healthz and /metrics.
+
+In-process wake-ups (a webhook recorded events; a send settled, so that person's next event
+may go) make the common case immediate; polling every `poll_seconds` covers work from other
+processes. All state is in the database, so any number of processes can run side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.models import PipelineWorker
+from bot.pipeline import inbox, outbox
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+
+
+class EventWorker:
+    """Answering threads + an outbox thread + a send pool + a heartbeat, per process."""
+
+    def __init__(
+        self, services: Services, threads: int | None = None, poll_seconds: float | None = None
+    ) -> None:
+        settings = services.settings
+        self.services = services
+        self.threads = max(1, threads or settings.worker_threads)
+        self.poll_seconds = poll_seconds if poll_seconds is not None else settings.poll_seconds
+        self.send_slots = max(1, settings.send_concurrency)
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self._events_ready = threading.Event()
+        self._outbox_ready = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._pid: int | None = None
+        self._threads: list[threading.Thread] = []
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def ensure_started(self) -> None:
+        """Start the threads once per process (after gunicorn forks, not before)."""
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self.name = f"{socket.gethostname()}:{os.getpid()}"
+            self._stop.clear()
+            self._in_flight = 0
+            self._pool = ThreadPoolExecutor(self.send_slots, thread_name_prefix="line-send")
+            targets = [(f"answer-{i}", self._answer_loop) for i in range(self.threads)]
+            targets += [("outbox", self._outbox_loop), ("heartbeat", self._heartbeat_loop)]
+            self._threads = [
+                threading.Thread(target=fn, name=f"pipeline-{name}", daemon=True)
+                for name, fn in targets
+            ]
+            for t in self._threads:
+                t.start()
+            self._pid = os.getpid()
+
+    def notify(self, count: int = 1) -> None:
+        """New events were recorded: wake the answering threads."""
+        self._events_ready.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._events_ready.set()
+        self._outbox_ready.set()
+        for t in self._threads:
+            t.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+        self._forget_heartbeat()
+        self._pid = None
+
+    # -- loops ----------------------------------------------------------------------------------
+
+    def _answer_loop(self) -> None:
+        batch = self.services.settings.claim_batch
+        while not self._stop.is_set():
+            self._events_ready.clear()
+            try:
+                claimed = inbox.claim(self.services, batch)
+                if claimed and inbox.handle(self.services, claimed):
+                    self._outbox_ready.set()
+            except Exception:
+                log.exception("answering iteration failed")
+                claimed = []
+                self._stop.wait(self.poll_seconds)
+            if not claimed:
+                self._events_ready.wait(self.poll_seconds)
+
+    def _outbox_loop(self) -> None:
+        while not self._stop.is_set():
+            self._outbox_ready.clear()
+            with self._lock:
+                free = self.send_slots - self._in_flight
+            claimed: list[outbox.Claimed] = []
+            if free > 0:
+                try:
+                    claimed = outbox.claim(self.services, free)
+                except Exception:
+                    log.exception("outbox claim failed")
+                    self._stop.wait(self.poll_seconds)
+            assert self._pool is not None
+            for item in claimed:
+                with self._lock:
+                    self._in_flight += 1
+                self._pool.submit(self._send, item)
+            if not claimed:
+                self._outbox_ready.wait(self.poll_seconds)
+
+    def _send(self, item: outbox.Claimed) -> None:
+        try:
+            outbox.send(self.services, item)
+        except Exception:
+            # The row stays claimed; its lease runs out and another attempt is made.
+            log.exception("outbox %s: send failed", item.id)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            self._outbox_ready.set()  # a slot is free
+            self._events_ready.set()  # that person's next event may be claimable now
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._beat()
+            except Exception as e:
+                log.warning("heartbeat failed: %s", type(e).__name__)
+            self._stop.wait(HEARTBEAT_SECONDS)
+
+    def _beat(self) -> None:
+        with self.services.db.session() as session:
+            now = self.services.now(session)
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            stmt = insert(PipelineWorker).values(name=self.name, started_at=now, seen_at=now)
+            session.execute(
+                stmt.on_conflict_do_update(index_elements=["name"], set_={"seen_at": now})
+            )
+
+    def _forget_heartbeat(self) -> None:
+        try:
+            with self.services.db.session() as session:
+                session.execute(delete(PipelineWorker).where(PipelineWorker.name == self.name))
+        except Exception as e:
+            log.warning("could not remove heartbeat: %s", type(e).__name__)
+
+
+def run_until_idle(services: Services, max_seconds: float = 30.0) -> int:
+    """Handle every claimable event and send every due outbox row now, in this thread.
+    Returns the units of work done (events handled + sends attempted)."""
+    done = 0
+    deadline = time.monotonic() + max_seconds
+    batch = services.settings.claim_batch
+    while time.monotonic() < deadline:
+        claimed = inbox.claim(services, batch)
+        inbox.handle(services, claimed)
+        sends = outbox.claim(services, batch)
+        outbox.send_all(services, sends)
+        if not claimed and not sends:
+            break
+        done += len(claimed) + len(sends)
+    return done
