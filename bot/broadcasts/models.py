@@ -55,7 +55,10 @@ class BroadcastRecipient(Base):
     """A friend fixed as a recipient when the broadcast started, and their chunk (≤ 500)."""
 
     __tablename__ = "broadcast_recipients"
-    __table_args__ = (Index("ix_broadcast_recipients_friend", "friend_id"),)
+    __table_args__ = (
+        Index("ix_broadcast_recipients_friend", "friend_id"),
+        Index("ix_broadcast_recipients_chunk", "broadcast_id", "chunk"),
+    )
 
     broadcast_id: Mapped[int] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
@@ -64,3 +67,17 @@ class BroadcastRecipient(Base):
         ForeignKey("friends.id", ondelete="CASCADE"), primary_key=True
     )
     chunk: Mapped[int] = mapped_column(Integer)
+
+
+class BroadcastChunk(Base):
+    """One multicast of ≤ 500 recipients: the outbox row (origin "broadcast:<id>") that
+    carries it, with its retry key, status and LINE's error (see bot/pipeline/outbox.py)."""
+
+    __tablename__ = "broadcast_chunks"
+
+    broadcast_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(Integer, index=True)
+    size: Mapped[int] = mapped_column(Integer)

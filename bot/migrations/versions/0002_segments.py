@@ -2,7 +2,7 @@
 
 Revision ID: 0002_segments
 Revises: 0002_pipeline
-Create Date: 2026-12-02 10:48:27.883598
+Create Date: 2026-12-02 10:50:44.612091
 """
 
 from __future__ import annotations
@@ -91,6 +91,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_staff_audit_log_at"), ["at"], unique=False)
 
     op.create_table(
+        "broadcast_chunks",
+        sa.Column("broadcast_id", sa.Integer(), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_broadcast_chunks_broadcast_id_broadcasts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("broadcast_id", "chunk", name=op.f("pk_broadcast_chunks")),
+    )
+    with op.batch_alter_table("broadcast_chunks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_broadcast_chunks_outbox_id"), ["outbox_id"], unique=False
+        )
+
+    op.create_table(
         "broadcast_recipients",
         sa.Column("broadcast_id", sa.Integer(), nullable=False),
         sa.Column("friend_id", sa.Integer(), nullable=False),
@@ -110,6 +129,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("broadcast_id", "friend_id", name=op.f("pk_broadcast_recipients")),
     )
     with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_broadcast_recipients_chunk", ["broadcast_id", "chunk"], unique=False
+        )
         batch_op.create_index("ix_broadcast_recipients_friend", ["friend_id"], unique=False)
 
     op.create_table(
@@ -173,8 +195,13 @@ def downgrade() -> None:
     op.drop_table("delivery_preferences")
     with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
         batch_op.drop_index("ix_broadcast_recipients_friend")
+        batch_op.drop_index("ix_broadcast_recipients_chunk")
 
     op.drop_table("broadcast_recipients")
+    with op.batch_alter_table("broadcast_chunks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_broadcast_chunks_outbox_id"))
+
+    op.drop_table("broadcast_chunks")
     with op.batch_alter_table("staff_audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_audit_log_at"))
 
