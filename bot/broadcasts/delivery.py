@@ -293,16 +293,31 @@ def sending_ids(services: Services) -> list[int]:
 # --- 2. drive the outbox, and the whole run ------------------------------------------------
 
 
+# LINE's rate limit for multicast (requests per second); the driver paces itself below it
+# rather than bouncing off 429s.
+MULTICAST_PER_SECOND = 200
+SETTLE_EVERY_SECONDS = 0.5
+
+
 def drive(
     services: Services, ids: list[int], progress: Progress | None, max_seconds: float
 ) -> None:
-    """Send due outbox rows (several in flight) until the broadcasts' chunks are settled."""
-    deadline = time.monotonic() + max_seconds
+    """Send due outbox rows (several in flight, paced under LINE's multicast rate limit)
+    until the broadcasts' chunks are settled."""
+    started = time.monotonic()
+    deadline = started + max_seconds
     slots = max(1, services.settings.send_concurrency)
+    sent = 0
+    next_settle = 0.0
     with ThreadPoolExecutor(slots, thread_name_prefix="broadcast-send") as pool:
         while time.monotonic() < deadline:
-            claimed = outbox.claim(services, slots * 2)
+            allowed = int((time.monotonic() - started + 1.0) * MULTICAST_PER_SECOND) - sent
+            claimed = outbox.claim(services, min(slots * 2, allowed)) if allowed > 0 else []
             list(pool.map(lambda item: outbox.send(services, item), claimed))
+            sent += len(claimed)
+            if claimed and time.monotonic() < next_settle:
+                continue
+            next_settle = time.monotonic() + SETTLE_EVERY_SECONDS
             tallies = [settle(services, i) for i in ids]
             if progress:
                 total = sum(t.delivered + t.failed + t.unsettled for t in tallies)
@@ -310,7 +325,7 @@ def drive(
             if all(t.unsettled == 0 for t in tallies):
                 return
             if not claimed:
-                time.sleep(0.05)  # chunks waiting for their retry time (backoff)
+                time.sleep(0.02)  # chunks waiting for their retry time (backoff) or the pace
 
 
 @dataclass(frozen=True)
