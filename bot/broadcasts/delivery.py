@@ -19,13 +19,13 @@ nothing is sent twice.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
 from typing import Any
 
 from linebot.v3.messaging import TextMessage
@@ -184,18 +184,8 @@ def _fix_recipients(
         or 0
     )
     messages = messages_for(row.text)
-    # One streamed query for every recipient's LINE id, in chunk order; the chunk rows are
-    # written in bulk at the end (no ORM flush per chunk: 2,000 chunks for a million).
-    ids_in_order = session.execute(
-        select(BroadcastRecipient.chunk, Friend.line_user_id)
-        .join(Friend, Friend.id == BroadcastRecipient.friend_id)
-        .where(BroadcastRecipient.broadcast_id == row.id)
-        .order_by(BroadcastRecipient.chunk, BroadcastRecipient.friend_id)
-        .execution_options(yield_per=10 * CHUNK)
-    )
     chunks: list[dict[str, int]] = []
-    for chunk, rows in groupby(ids_in_order, key=lambda r: r[0]):
-        ids = [r[1] for r in rows]
+    for chunk, ids in _chunk_lists(session, row.id):
         outbox_id = outbox.enqueue_multicast(session, ids, messages, origin=origin(row.id))
         chunks.append(
             {"broadcast_id": row.id, "chunk": chunk, "outbox_id": outbox_id, "size": len(ids)}
@@ -206,6 +196,23 @@ def _fix_recipients(
     if total == 0:
         row.status = BroadcastStatus.SENT
         row.finished_at = now
+
+
+def _chunk_lists(session: Session, broadcast_id: int) -> Iterator[tuple[int, list[str]]]:
+    """(chunk, LINE user ids) for every chunk, aggregated by the database (2,000 rows for a
+    million recipients instead of a million through Python)."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    agg = func.array_agg if postgres else func.json_group_array
+    rows = conn.execute(
+        select(BroadcastRecipient.chunk, agg(Friend.line_user_id))
+        .join(Friend, Friend.id == BroadcastRecipient.friend_id)
+        .where(BroadcastRecipient.broadcast_id == broadcast_id)
+        .group_by(BroadcastRecipient.chunk)
+        .order_by(BroadcastRecipient.chunk)
+    )
+    for chunk, ids in rows:
+        yield chunk, list(ids) if postgres else json.loads(ids)
 
 
 def _refuse(

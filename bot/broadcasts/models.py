@@ -52,20 +52,18 @@ class Broadcast(Base):
 
 
 class BroadcastRecipient(Base):
-    """A friend fixed as a recipient when the broadcast started, and their chunk (≤ 500)."""
+    """A friend fixed as a recipient when the broadcast started, and their chunk (≤ 500).
+
+    No foreign keys on purpose: a million rows are inserted in one INSERT … SELECT, and
+    PostgreSQL checks a foreign key row by row (friends and broadcasts are never deleted).
+    Chunks are numbered in friend-id order, so the primary key also orders the chunks.
+    """
 
     __tablename__ = "broadcast_recipients"
-    __table_args__ = (
-        Index("ix_broadcast_recipients_friend", "friend_id"),
-        Index("ix_broadcast_recipients_chunk", "broadcast_id", "chunk"),
-    )
+    __table_args__ = (Index("ix_broadcast_recipients_friend", "friend_id"),)
 
-    broadcast_id: Mapped[int] = mapped_column(
-        ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
-    )
-    friend_id: Mapped[int] = mapped_column(
-        ForeignKey("friends.id", ondelete="CASCADE"), primary_key=True
-    )
+    broadcast_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    friend_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chunk: Mapped[int] = mapped_column(Integer)
 
 
