@@ -11,7 +11,7 @@ import web
 from bot.config import Settings
 from bot.pipeline.worker import EventWorker
 from bot.services import Services
-from web import api, auth, broadcast_cli, cli, console, health, staff_cli, webhook
+from web import api, auth, broadcast_cli, cli, console, health, metrics, staff_cli, webhook
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     if settings.simulator:
         from simulator.web import mount
 

@@ -32,6 +32,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from simulator.line_api import LineApiStandin, StandinResponse, create_blueprint
 
 REPLY_PATH = "/v2/bot/message/reply"
+PUSH_PATH = "/v2/bot/message/push"
 
 
 class CountingStandin(LineApiStandin):
@@ -46,6 +47,7 @@ class CountingStandin(LineApiStandin):
         with self._bench_lock:
             self.accepted_at: dict[str, float] = {}
             self.rejected = 0
+            self.pushed = 0  # accepted pushes (the bot's fallback for refused reply tokens)
             self.rejections: list[str] = []
             self.last_accept: float | None = None
             self.samples: list[str] = []
@@ -58,8 +60,16 @@ class CountingStandin(LineApiStandin):
         headers: Mapping[str, str],
         body: bytes = b"",
         query: Mapping[str, str] | None = None,
+        client_port: int | None = None,
     ) -> StandinResponse:
-        answer = super().handle(method, path, headers=headers, body=body, query=query)
+        answer = super().handle(
+            method, path, headers=headers, body=body, query=query, client_port=client_port
+        )
+        if path == PUSH_PATH and answer.status < 300:
+            with self._bench_lock:
+                self.pushed += 1
+                self.last_accept = time.monotonic()
+            return answer
         if path != REPLY_PATH:
             return answer
         now = time.monotonic()
@@ -81,6 +91,7 @@ class CountingStandin(LineApiStandin):
             return {
                 "accepted": len(self.accepted_at),
                 "rejected": self.rejected,
+                "pushed": self.pushed,
                 "last_accept": self.last_accept,
                 "rejections": list(self.rejections),
             }
@@ -126,6 +137,16 @@ def build_app(standin: CountingStandin) -> Flask:
     def reset() -> Response:
         standin.clear()
         standin.reset_counts()
+        standin.latency = 0.0
+        return as_json({"ok": True})
+
+    @app.post("/__bench/config")
+    def config() -> Response:
+        """{"latency": s, "fault_rate": 0.3, "fault_statuses": [500, 429, 400]} for replies."""
+        conf = request.get_json(force=True) or {}
+        standin.latency = float(conf.get("latency", 0.0))
+        statuses = tuple(int(s) for s in conf.get("fault_statuses", [500]))
+        standin.fail_randomly(float(conf.get("fault_rate", 0.0)), statuses, REPLY_PATH, seed=1)
         return as_json({"ok": True})
 
     app.register_blueprint(create_blueprint(standin))

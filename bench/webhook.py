@@ -433,9 +433,9 @@ def queue_summary(url: str) -> str:
     try:
         with engine.connect() as conn:
             parts = []
-            for table in ("webhook_events", "outgoing_replies"):
+            for table, by in (("webhook_events", "status"), ("outbox", "kind || ':' || status")):
                 rows = conn.execute(
-                    text(f"select status, count(*) from {table} group by status order by 1")
+                    text(f"select {by}, count(*) from {table} group by 1 order by 1")
                 ).all()
                 parts.append(f"{table}: " + ", ".join(f"{s}={n}" for s, n in rows))
             return "; ".join(parts)

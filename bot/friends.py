@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import Friend, FriendEvent, FriendEventKind, FriendState
+from bot.models import Friend, FriendEvent, FriendEventKind, FriendState, UTCDateTime
 
 
 def touch(session: Session, user_id: str, now: datetime) -> Friend:
@@ -33,6 +35,31 @@ def touch(session: Session, user_id: str, now: datetime) -> Friend:
     if friend.last_seen_at is None or now > friend.last_seen_at:
         friend.last_seen_at = now
     return friend
+
+
+def seen(session: Session, user_id: str, when: datetime) -> None:
+    """The user spoke to us at `when`: one statement (insert, or move last_seen forward),
+    for the hot path of every message; `touch` is the ORM version for follow/unfollow."""
+    dialect = session.get_bind().dialect.name
+    session.execute(_seen_statement(dialect), {"user": user_id, "when": when})
+
+
+@functools.cache
+def _seen_statement(dialect: str) -> Any:
+    """Built once per dialect: building an upsert costs more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    when = bindparam("when", type_=UTCDateTime)
+    stmt = insert(Friend).values(
+        line_user_id=bindparam("user"),
+        state=FriendState.FRIEND,
+        first_seen_at=when,
+        last_seen_at=when,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["line_user_id"],
+        set_={"last_seen_at": stmt.excluded.last_seen_at},
+        where=Friend.last_seen_at < stmt.excluded.last_seen_at,
+    )
 
 
 def follow(session: Session, user_id: str, now: datetime, unblocked: bool) -> Friend:

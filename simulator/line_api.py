@@ -11,6 +11,7 @@ SDK). ``LineApiStandin`` holds the state and the rules and knows nothing of HTTP
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import threading
@@ -128,10 +129,12 @@ class LineApiStandin:
         *,
         strict_reply_tokens: bool = True,
         latency: float = 0.0,
+        jitter: float = 0.0,
     ) -> None:
         self.channel_access_token = channel_access_token
         self.strict_reply_tokens = strict_reply_tokens
         self.latency = latency
+        self.jitter = jitter  # extra random latency (0..jitter s) per request
         self.quota: dict[str, Any] = {"type": "limited", "value": 5000}
         self.total_usage: int | None = None  # None: counted from accepted push/multicast
         self.bot_info: dict[str, Any] = {
@@ -153,6 +156,11 @@ class LineApiStandin:
         self._rich_menu_images: dict[str, tuple[str, bytes]] = {}
         self.default_rich_menu_id: str | None = None
         self._next_message_id = 600_000_000_000_000_000
+        self._gate = threading.Event()
+        self._gate.set()
+        self._waiting: list[int | None] = []  # client ports of the requests held at the gate
+        self._drop_held = False
+        self._random_faults: tuple[float, tuple[int, ...], str | None, random.Random] | None = None
 
     # -- set-up and inspection helpers -------------------------------------------------
 
@@ -203,6 +211,39 @@ class LineApiStandin:
         """Answer the next ``n`` matching requests with ``status`` (429 adds Retry-After)."""
         with self._lock:
             self._faults.append(_Fault(n, status, body, delay, path_contains))
+
+    def fail_randomly(
+        self,
+        rate: float,
+        statuses: tuple[int, ...] = (500,),
+        path_contains: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        """From now on answer a `rate` share of matching requests with one of `statuses`
+        (seeded, so a run is repeatable); rate 0 turns it off."""
+        with self._lock:
+            self._random_faults = (
+                (rate, statuses, path_contains, random.Random(seed)) if rate > 0 else None
+            )
+
+    def hold(self) -> None:
+        """Keep every new request waiting, before anything is accepted, until release()."""
+        with self._lock:
+            self._drop_held = False
+            self._gate.clear()
+
+    def release(self, *, drop: bool = False) -> None:
+        """Let held requests through; with `drop`, answer them 503 without accepting them
+        (as if they never reached LINE)."""
+        with self._lock:
+            self._drop_held = drop
+            self._gate.set()
+
+    @property
+    def held(self) -> list[int | None]:
+        """The client (TCP source) ports of the requests waiting at the gate now."""
+        with self._lock:
+            return list(self._waiting)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -273,6 +314,9 @@ class LineApiStandin:
             self._faults.clear()
             self._reply_tokens.clear()
             self._retry_keys.clear()
+            self._random_faults = None
+            self._drop_held = False
+        self._gate.set()
 
     # -- request handling ------------------------------------------------------------
 
@@ -284,19 +328,24 @@ class LineApiStandin:
         headers: Mapping[str, str],
         body: bytes = b"",
         query: Mapping[str, str] | None = None,
+        client_port: int | None = None,
     ) -> StandinResponse:
         """Answer one HTTP request the way LINE would, and record it.
 
         Checks run outside the lock; only the endpoint's state change and the recording hold
         it, so slow or concurrent clients do not serialise on validation.
         """
-        if self.latency:
-            time.sleep(self.latency)
+        if self.latency or self.jitter:
+            time.sleep(self.latency + random.random() * self.jitter)
+        dropped = self._wait_at_gate(client_port)
         method, query = method.upper(), dict(query or {})
         lowered = {key.lower(): value for key, value in headers.items()}
         kept = {h: lowered[h.lower()] for h in _HEADERS_OF_INTEREST if h.lower() in lowered}
         parsed = _parse(body, kept)
         clean = None if parsed is _INVALID_JSON else parsed
+        if dropped:
+            answer = StandinResponse(503, {"message": "Service Unavailable"})
+            return self._record(method, path, query, kept, clean, (), answer)
         fault = self._take_fault(path)
         if fault is not None:
             if fault.delay:
@@ -358,8 +407,23 @@ class LineApiStandin:
             )
         return answer
 
+    def _wait_at_gate(self, client_port: int | None) -> bool:
+        """Block while held; True when the held request is to be dropped."""
+        if self._gate.is_set():
+            return False
+        with self._lock:
+            self._waiting.append(client_port)
+        self._gate.wait()
+        with self._lock:
+            self._waiting.remove(client_port)
+            return self._drop_held
+
     def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
+            if self._random_faults is not None:
+                rate, statuses, where, rng = self._random_faults
+                if (where is None or where in path) and rng.random() < rate:
+                    return _Fault(1, rng.choice(statuses), None, 0.0, where)
             for fault in self._faults:
                 if fault.path_contains is None or fault.path_contains in path:
                     fault.remaining -= 1
@@ -537,7 +601,7 @@ def _not_found(message: str) -> StandinResponse:
 
 
 def _fault_response(fault: _Fault) -> StandinResponse:
-    default = {429: "Too many requests", 500: "Internal server error"}
+    default = {400: "Invalid reply token", 429: "Too many requests", 500: "Internal server error"}
     message = default.get(fault.status) or HTTPStatus(fault.status).phrase
     headers = {"Retry-After": "1"} if fault.status == 429 else {}
     return StandinResponse(fault.status, dict(fault.body or {"message": message}), headers)
@@ -555,6 +619,7 @@ def create_blueprint(standin: LineApiStandin, name: str = "line_api_standin") ->
             headers=dict(request.headers),
             body=request.get_data(),
             query=request.args.to_dict(),
+            client_port=request.environ.get("REMOTE_PORT"),
         )
         payload = json.dumps(answer.body, ensure_ascii=False)
         return Response(payload, answer.status, answer.headers, mimetype="application/json")

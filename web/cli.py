@@ -124,6 +124,26 @@ def events_run() -> None:
     click.echo(f"{done} unit(s) of work done")
 
 
+@events_cli.command("prune")
+@click.option("--days", type=int, default=None, help="Keep this many days (PRUNE_DAYS, 30).")
+def events_prune(days: int | None) -> None:
+    """Delete handled events and settled outbox rows older than DAYS."""
+    from bot.pipeline.prune import prune
+
+    svc = services()
+    keep = svc.settings.prune_days if days is None else days
+    if keep < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--days")
+    try:
+        pruned = prune(svc, keep)
+    except SQLAlchemyError as e:
+        raise click.ClickException(f"the database is unavailable: {type(e).__name__}") from e
+    click.echo(
+        f"deleted {pruned.events} event(s) and {pruned.outbox} outbox row(s) "
+        f"older than {keep} day(s)"
+    )
+
+
 @events_cli.command("work")
 @click.option("--threads", type=int, default=None, help="Worker threads (EVENT_WORKER_THREADS).")
 @click.option("--nice", type=int, default=10, show_default=True, help="CPU priority offset.")

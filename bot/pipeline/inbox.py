@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, FollowEvent, UnfollowEvent
-from sqlalchemy import Connection, and_, exists, or_, select, update
+from sqlalchemy import JSON, Connection, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import friends
 from bot.dispatch import Context
-from bot.models import UNSETTLED, EventStatus, OutboxMessage, WebhookEvent
+from bot.models import UNSETTLED, EventStatus, OutboxMessage, UTCDateTime, WebhookEvent
 from bot.pipeline import outbox
 from bot.replies import payload_of
 
@@ -221,6 +221,18 @@ def handle(services: Services, claimed: list[ClaimedEvent]) -> int:
     """Handle a claimed batch in one transaction; returns how many outbox rows were queued."""
     if not claimed:
         return 0
+    try:
+        # The common case: every event goes through; no savepoint per event.
+        with services.db.session() as session:
+            now = services.now(session)
+            return sum(_handle_one(services, session, event, now) for event in claimed)
+    except Exception:
+        # One event failed or lost its lease: nothing of the batch was written. Do it again,
+        # each event in a savepoint of its own, so the others still go through.
+        return _handle_isolated(services, claimed)
+
+
+def _handle_isolated(services: Services, claimed: list[ClaimedEvent]) -> int:
     queued = 0
     with services.db.session() as session:
         now = services.now(session)
@@ -337,7 +349,7 @@ def _record_friend(session: Session, event: Any, user_id: str | None, when: date
     elif isinstance(event, UnfollowEvent):
         friends.unfollow(session, user_id, when)
     elif getattr(getattr(event, "source", None), "type", None) == "user":
-        friends.touch(session, user_id, when)
+        friends.seen(session, user_id, when)
 
 
 def _finish(
@@ -350,23 +362,38 @@ def _finish(
 ) -> None:
     """Mark the event handled and drop what the user wrote, if the claim is still ours."""
     written = session.execute(
-        update(E)
-        .where(
-            E.c.id == event.id,
-            E.c.lease_token == event.lease_token,
-            E.c.status == EventStatus.PROCESSING,
-        )
-        .values(
-            status=status,
-            processed_at=now,
-            locked_until=None,
-            handler=handler,
-            error=error,
-            payload=_pruned(event.payload),
-        )
+        _FINISH,
+        {
+            "row": event.id,
+            "token": event.lease_token,
+            "status": status,
+            "now": now,
+            "handler": handler,
+            "error": error,
+            "payload": _pruned(event.payload),
+        },
     ).rowcount
     if written != 1:
         raise LeaseLost(event.id)
+
+
+# Built once: SQLAlchemy then reuses the compiled statement without rebuilding it per event.
+_FINISH = (
+    update(E)
+    .where(
+        E.c.id == bindparam("row"),
+        E.c.lease_token == bindparam("token"),
+        E.c.status == EventStatus.PROCESSING,
+    )
+    .values(
+        status=bindparam("status"),
+        processed_at=bindparam("now", type_=UTCDateTime),
+        locked_until=None,
+        handler=bindparam("handler"),
+        error=bindparam("error"),
+        payload=bindparam("payload", type_=JSON),
+    )
+)
 
 
 def _pruned(payload: dict[str, Any]) -> dict[str, Any]:

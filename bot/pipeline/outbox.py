@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import database_now
 from bot.line import LineApiError, LineGateway
-from bot.models import OutboxKind, OutboxMessage, OutboxStatus
+from bot.models import OutboxKind, OutboxMessage, OutboxStatus, UTCDateTime
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -134,23 +134,28 @@ def enqueue_reply(
     """Queue the reply to a webhook event (the inbox calls this in its transaction)."""
     _check_messages(messages)
     session.execute(
-        insert(T).values(
-            kind=OutboxKind.REPLY,
-            origin=REPLY_ORIGIN,
-            event_id=event_id,
-            user_key=user_key,
-            reply_token=reply_token,
-            fallback_to=fallback_to,
-            messages=messages,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            in_doubt=False,
-            next_attempt_at=now,
-            deadline_at=deadline_at,
-            event_time=event_time,
-            created_at=now,
-        )
+        _REPLY,
+        {
+            "event_id": event_id,
+            "user_key": user_key,
+            "reply_token": reply_token,
+            "fallback_to": fallback_to,
+            "messages": messages,
+            "next_attempt_at": now,
+            "deadline_at": deadline_at,
+            "event_time": event_time,
+            "created_at": now,
+        },
     )
+
+
+_REPLY = insert(T).values(
+    kind=OutboxKind.REPLY,
+    origin=REPLY_ORIGIN,
+    status=OutboxStatus.PENDING,
+    attempts=0,
+    in_doubt=False,
+)
 
 
 def enqueue_fallback(
@@ -212,7 +217,8 @@ class Claimed:
     id: int
     kind: str
     lease_token: str
-    claimed_at: datetime
+    claimed_at: datetime  # the database's clock at the claim
+    claimed_mono: float  # time.monotonic() at the claim: now = claimed_at + elapsed
     attempts: int
     in_doubt: bool  # the previous attempt's worker died mid-send: its outcome is unknown
     reply_token: str | None
@@ -233,6 +239,7 @@ def claim(services: Services, limit: int) -> list[Claimed]:
     token = uuid.uuid4().hex
     with services.db.session() as session:
         now = services.now(session)
+        mono = time.monotonic()
         due = or_(
             and_(T.c.status == OutboxStatus.PENDING, T.c.next_attempt_at <= now),
             and_(T.c.status == OutboxStatus.SENDING, T.c.locked_until < now),
@@ -276,6 +283,7 @@ def claim(services: Services, limit: int) -> list[Claimed]:
             kind=r.kind,
             lease_token=token,
             claimed_at=now,
+            claimed_mono=mono,
             attempts=r.attempts,
             in_doubt=bool(r.in_doubt),
             reply_token=r.reply_token,
@@ -295,8 +303,6 @@ def claim(services: Services, limit: int) -> list[Claimed]:
 
 def _aware(value: datetime | str | None) -> datetime | None:
     """RETURNING through Core gives SQLite's stored text / naive values: make them UTC."""
-    from bot.models import UTCDateTime
-
     if value is None:
         return None
     if isinstance(value, str):
@@ -398,28 +404,31 @@ def settle(services: Services, item: Claimed, outcome: Outcome) -> str:
     """Write the outcome of one attempt, if the row is still ours (lease token in the
     WHERE). A reply that failed or expired in a one-to-one chat gets its push fallback here,
     in the same transaction."""
+    # The database's clock, as read at the claim plus the time elapsed here since: one
+    # query less per send.
+    now = item.claimed_at + timedelta(seconds=time.monotonic() - item.claimed_mono)
+    status, error = outcome.status, outcome.error
+    retry_at = None
+    if status == OutboxStatus.PENDING:
+        retry_at = now + timedelta(seconds=outcome.retry_in or 0.0)
+        if item.deadline_at is not None and retry_at > item.deadline_at:
+            status = OutboxStatus.EXPIRED
+    sent = status == OutboxStatus.SENT
+    latency = None
+    if sent and item.event_time is not None:
+        latency = int((now - item.event_time).total_seconds() * 1000)
     with services.db.session() as session:
-        now = services.now(session)
-        status, error = outcome.status, outcome.error
-        values: dict[str, Any] = {"locked_until": None, "last_error": error}
-        if status == OutboxStatus.PENDING:
-            retry_at = now + timedelta(seconds=outcome.retry_in or 0.0)
-            if item.deadline_at is not None and retry_at > item.deadline_at:
-                status = OutboxStatus.EXPIRED
-            values["next_attempt_at"] = retry_at
-        if status == OutboxStatus.SENT:
-            values["sent_at"] = now
-            if item.event_time is not None:
-                values["latency_ms"] = int((now - item.event_time).total_seconds() * 1000)
-        values["status"] = status
         written = session.execute(
-            update(T)
-            .where(
-                T.c.id == item.id,
-                T.c.lease_token == item.lease_token,
-                T.c.status == OutboxStatus.SENDING,
-            )
-            .values(**values)
+            _SETTLE,
+            {
+                "row": item.id,
+                "token": item.lease_token,
+                "status": status,
+                "error": error,
+                "next_at": retry_at,
+                "sent_at": now if sent else None,
+                "latency": latency,
+            },
         ).rowcount
         if written != 1:
             log.warning("outbox %s: lease lost before settling; left to its new owner", item.id)
@@ -434,6 +443,27 @@ def settle(services: Services, item: Claimed, outcome: Outcome) -> str:
                 event_time=item.event_time,
             )
     return str(status)
+
+
+# Built once: SQLAlchemy then reuses the compiled statement without rebuilding it per send.
+_SETTLE = (
+    update(T)
+    .where(
+        T.c.id == bindparam("row"),
+        T.c.lease_token == bindparam("token"),
+        T.c.status == OutboxStatus.SENDING,
+    )
+    .values(
+        status=bindparam("status"),
+        locked_until=None,
+        last_error=bindparam("error"),
+        next_attempt_at=func.coalesce(
+            bindparam("next_at", type_=UTCDateTime), T.c.next_attempt_at
+        ),
+        sent_at=bindparam("sent_at", type_=UTCDateTime),
+        latency_ms=bindparam("latency", type_=Integer),
+    )
+)
 
 
 def _needs_fallback(

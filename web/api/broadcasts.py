@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+import bot.broadcasts.metrics  # noqa: F401  (registers the broadcast collector for /metrics)
 from bot.broadcasts import service
 from bot.broadcasts.service import BroadcastError
 from bot.segments import query

@@ -1,0 +1,231 @@
+"""The pipeline under faults: leases taken over, retries under steady traffic, database
+errors that must not leak user ids, friend state by LINE's timestamps, redeliveries, and
+what /healthz, /metrics and `events prune` report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from app import create_app
+from bot.models import Friend, OutboxMessage, OutboxStatus, WebhookEvent
+from bot.pipeline import inbox, outbox
+from bot.pipeline.worker import EventWorker
+from tests import builders
+
+USER = "U" + "c" * 32
+PUSH = "/v2/bot/message/push"
+
+
+def advance(services, seconds: float) -> None:
+    services.clock_skew += timedelta(seconds=seconds)
+
+
+def outbox_rows(services) -> list[OutboxMessage]:
+    with services.db.session() as s:
+        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+# --- ownership ---------------------------------------------------------------------------------
+
+
+def test_a_sender_whose_lease_was_taken_over_mid_send_changes_nothing(webhook, services):
+    with services.db.session() as s:
+        outbox.enqueue_push(s, USER, [{"type": "text", "text": "a"}], origin="reminder:1")
+    [first] = outbox.claim(services, 10)  # worker A claims, then stalls past its lease
+    advance(services, services.settings.lease_seconds + 1)
+    [second] = outbox.claim(services, 10)  # worker B takes the row over
+    assert second.id == first.id and second.lease_token != first.lease_token
+    webhook.line.fail_next(1, status=500, path_contains=PUSH)
+    assert outbox.send(services, first) == "lost"  # A's failed attempt is not written
+    [row] = outbox_rows(services)
+    assert row.status == OutboxStatus.SENDING and row.lease_token == second.lease_token
+    assert outbox.send(services, second) == "sent"
+    [row] = outbox_rows(services)
+    assert row.status == OutboxStatus.SENT and row.last_error is None
+    assert [a.status for a in webhook.line.attempts(PUSH)] == [500, 200]
+
+
+def test_a_handler_whose_event_was_taken_over_writes_nothing(webhook, services):
+    token = webhook.token(USER)
+    webhook.post(builders.text(USER, "ドローンとは", token))
+    stale = inbox.claim(services, 10)  # worker A claims, then stalls past its lease
+    advance(services, services.settings.lease_seconds + 1)
+    fresh = inbox.claim(services, 10)
+    assert inbox.handle(services, fresh) == 1  # worker B answers
+    assert inbox.handle(services, stale) == 0  # A's late work is rolled back
+    webhook.drain()
+    assert len(outbox_rows(services)) == 1
+    assert len(webhook.line.replies()) == 1
+    assert webhook.line.attempts_after_acceptance() == []
+
+
+# --- fairness: retries under steady traffic ----------------------------------------------------
+
+
+def test_due_retries_are_sent_while_new_events_keep_arriving(app, services, line_api):
+    """20 questions a second for 3 s while LINE fails 30% of replies (500/429): every one is
+    answered, and each retry goes out when its wait is over, not after the traffic."""
+    line_api.fail_randomly(0.3, (500, 429), path_contains="/reply", seed=7)
+    worker = EventWorker(services, threads=2, poll_seconds=0.05)
+    app.extensions["bot.worker"] = worker
+    client = app.test_client()
+    tokens = []
+    started = time.monotonic()
+    try:
+        for i in range(60):
+            user = f"U{i % 20:032x}"
+            tokens.append(line_api.issue_reply_token(user))
+            raw = builders.body(builders.text(user, "ドローンとは", tokens[-1]))
+            sig = builders.sign("test-channel-secret", raw)
+            assert (
+                client.post("/callback", data=raw, headers={"X-Line-Signature": sig}).status_code
+                == 200
+            )
+            time.sleep(max(0.0, started + (i + 1) / 20 - time.monotonic()))
+        traffic_ended = time.monotonic()
+        deadline = traffic_ended + 15
+        while time.monotonic() < deadline and len(line_api.replies()) < len(tokens):
+            time.sleep(0.05)
+    finally:
+        line_api.fail_randomly(0)
+        worker.stop()
+    assert sorted(r["replyToken"] for r in line_api.replies()) == sorted(tokens)
+    retried = [r for r in outbox_rows(services) if r.attempts > 1]
+    assert retried, "the fault injection did not fail anything"
+    for row in retried:
+        # Each failed attempt may cost its wait (Retry-After: 1 s, or 0.25 s doubling), not
+        # the rest of the traffic: a starved retry would wait for the burst to end.
+        took = (row.sent_at - row.created_at).total_seconds()
+        assert took < 1.5 * (row.attempts - 1) + 1.0, f"{row.attempts} attempts, {took:.1f}s"
+    assert line_api.attempts_after_acceptance() == []
+
+
+# --- hygiene ----------------------------------------------------------------------------------
+
+
+def test_a_database_error_never_puts_a_user_id_in_the_logs(webhook, services, caplog):
+    """SQLAlchemy's error text carries the statement's parameters unless hide_parameters."""
+    with services.db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE friends RENAME TO friends_gone"))
+    try:
+        with caplog.at_level(logging.DEBUG):
+            webhook.say("ドローンとは", user=USER)
+    finally:
+        with services.db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE friends_gone RENAME TO friends"))
+    assert "failed in its handler" in caplog.text, "the database error did not happen"
+    assert USER not in caplog.text
+    with services.db.session() as s:
+        assert s.scalar(select(WebhookEvent.status)) == "failed"
+    assert webhook.line.replies(), "the citizen still gets the apology"
+
+
+def test_friend_state_follows_lines_timestamps_not_arrival_order(webhook, services):
+    follow = builders.follow(USER, webhook.token(USER))
+    late_unfollow = builders.unfollow(USER)
+    late_unfollow["timestamp"] = follow["timestamp"] - 5_000  # happened before the follow
+    webhook.send(follow)
+    webhook.post(late_unfollow)
+    webhook.drain()
+    with services.db.session() as s:
+        friend = s.scalar(select(Friend).where(Friend.line_user_id == USER))
+    assert friend.state == "friend" and friend.unfollowed_at is None
+
+
+def test_a_late_redelivery_is_recorded_once_and_answered_by_push(webhook, services):
+    event = builders.text(USER, "ドローンとは", webhook.token(USER))
+    event["timestamp"] -= 90_000  # LINE redelivers it a minute and a half later
+    event["deliveryContext"] = {"isRedelivery": True}
+    assert webhook.post(event).status_code == 200
+    assert webhook.post(event).status_code == 200  # and once more
+    webhook.drain()
+    with services.db.session() as s:
+        assert s.scalar(select(WebhookEvent.redelivery)) is True
+    assert webhook.line.attempts("/v2/bot/message/reply") == []
+    assert len(webhook.line.pushes()) == 1
+
+
+# --- seeing it ----------------------------------------------------------------------------------
+
+
+def metric(body: str, name: str) -> float:
+    for line in body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def test_metrics_come_from_the_database_and_agree_across_processes(webhook, services, content):
+    webhook.say("ドローンとは", user=USER)
+    webhook.line.fail_next(1, status=400, body={"message": "Invalid reply token"})
+    webhook.say("こんにちは", user=USER)  # reply refused: answered by the push fallback
+    webhook.post(builders.unfollow(USER))
+    webhook.drain()
+    body = webhook.client.get("/metrics").get_data(as_text=True)
+    assert metric(body, 'linebot_events_received_total{type="message"}') == 2
+    assert metric(body, 'linebot_events_received_total{type="unfollow"}') == 1
+    assert metric(body, "linebot_events_answered_total") == 2
+    assert metric(body, 'linebot_replies_total{status="sent"}') == 1
+    assert metric(body, 'linebot_replies_total{status="failed"}') == 1
+    assert metric(body, 'linebot_pushes_total{kind="push",origin="fallback",status="sent"}') == 1
+    assert metric(body, 'linebot_queue_depth{queue="events"}') == 0
+    assert metric(body, "linebot_answer_latency_seconds_count") == 2
+    assert metric(body, 'linebot_answer_latency_seconds_bucket{le="+Inf"}') == 2
+    # Another process (a second gunicorn worker, a restart) reads the same figures.
+    from bot.services import Services
+
+    other = Services(services.settings, routers=services.routers)
+    other.__dict__.update(content)
+    again = create_app(services=other).test_client().get("/metrics").get_data(as_text=True)
+    assert metric(again, "linebot_events_answered_total") == 2
+    other.db.dispose()
+
+
+def test_metrics_need_the_token_when_one_is_set(webhook, services):
+    services.settings = replace(services.settings, metrics_token="s3cret")
+    assert webhook.client.get("/metrics").status_code == 401
+    ok = webhook.client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200 and b"linebot_queue_depth" in ok.data
+
+
+def test_healthz_reports_the_queue_and_is_503_when_it_is_stuck(webhook, services, app):
+    webhook.post(builders.text(USER, "ドローンとは", webhook.token(USER)))
+    body = webhook.client.get("/healthz").get_json()
+    assert body["pending_events"] == 1 and body["workers_alive"] == 0
+    advance(services, services.settings.stuck_after_seconds + 1)
+    stuck = webhook.client.get("/healthz")
+    assert stuck.status_code == 503 and stuck.get_json()["status"] == "stuck"
+    worker = EventWorker(services, threads=1, poll_seconds=0.05)
+    app.extensions["bot.worker"] = worker
+    try:
+        worker.ensure_started()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not webhook.line.pushes():
+            time.sleep(0.05)
+        healthy = webhook.client.get("/healthz")
+    finally:
+        worker.stop()
+    assert healthy.status_code == 200
+    assert healthy.get_json()["pending_events"] == 0 and healthy.get_json()["workers_alive"] == 1
+
+
+def test_prune_deletes_old_handled_events_and_settled_outbox_rows(webhook, services, runner):
+    webhook.say("ドローンとは", user=USER)
+    with services.db.session() as s:
+        outbox.enqueue_push(s, USER, [{"type": "text", "text": "a"}], origin="reminder:2")
+    result = runner.invoke(args=["events", "prune", "--days", "1"])
+    assert result.exit_code == 0 and "deleted 0 event(s) and 0 outbox row(s)" in result.output
+    advance(services, 2 * 86400)
+    webhook.post(builders.text(USER, "こんにちは", webhook.token(USER)))  # new, pending
+    result = runner.invoke(args=["events", "prune", "--days", "1"])
+    assert "deleted 1 event(s) and 1 outbox row(s)" in result.output, result.output
+    with services.db.session() as s:
+        assert s.scalars(select(WebhookEvent.status)).all() == ["pending"]
+        assert [r.origin for r in s.scalars(select(OutboxMessage))] == ["reminder:2"]
+    bad = runner.invoke(args=["events", "prune", "--days", "-1"])
+    assert bad.exit_code != 0 and "0 or more" in bad.output
