@@ -51,6 +51,9 @@ class Settings:
     stuck_after_seconds: float = 60.0  # /healthz: 503 when the oldest pending event is older
     metrics_token: str = ""  # when set, GET /metrics needs "Authorization: Bearer <token>"
     max_body_bytes: int = 1_000_000
+    # The answer engine's second scorer (bot/answers/semantic.py): "background" loads it in a
+    # thread after start-up (ANSWER_SEMANTIC's default), "sync" before answering, "off" never.
+    answer_semantic: str = "off"
     simulator: bool = False  # mount the LINE stand-in and /simulator (development only)
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -91,6 +94,7 @@ class Settings:
             prune_days=_int(env, "PRUNE_DAYS", 30),
             stuck_after_seconds=_float(env, "QUEUE_STUCK_SECONDS", 60.0),
             metrics_token=env.get("METRICS_TOKEN", ""),
+            answer_semantic=_choice(env, "ANSWER_SEMANTIC", ("background", "sync", "off")),
             simulator=development and env.get("SIMULATOR", "1") == "1",
         )
         if development:
@@ -142,6 +146,14 @@ def _database_url(value: str) -> str:
         value = "postgresql://" + value[len("postgres://") :]
     if value.startswith("postgresql://"):
         value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed` (the first is the default); anything else stops start-up clearly."""
+    value = env.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     return value
 
 

@@ -82,11 +82,12 @@ class Indicator(Frozen):
     unit: str = ""
     values: dict[FiscalKey, IndicatorValue] = Field(default_factory=dict)
 
-    def display(self, key: str) -> str:
-        """The value for fiscal year `key` as a citizen should read it."""
+    def display(self, key: str, unknown: str = "不明") -> str:
+        """The value for fiscal year `key` as a citizen should read it (`unknown`: the
+        wording for a lost cell, content/replies.yaml `cell.unknown`)."""
         value = self.values.get(key)  # type: ignore[call-overload]
         if value is None:
-            return "不明"
+            return unknown
         if isinstance(value, int | float) and not isinstance(value, bool):
             number = f"{value:,}" if isinstance(value, int) else f"{value:g}"
             return f"{number}{self.unit}"
@@ -108,6 +109,7 @@ class Initiative(Frozen):
     indicators: tuple[Indicator, ...] = ()
     terms: tuple[str, ...] = ()  # glossary headwords marked with ※ in this initiative
     keywords: tuple[str, ...] = ()  # extra search words (colloquial names); not shown
+    marked: tuple[str, ...] = ()  # words marked ※ here that the glossary does not define
 
     @field_validator("id")
     @classmethod

@@ -58,7 +58,9 @@ class Services:
 
     @cached_property
     def engine(self) -> AnswerEngine:
-        return AnswerEngine.from_content(self.plan, load_rules())
+        return AnswerEngine.from_content(
+            self.plan, load_rules(), semantic=self.settings.answer_semantic
+        )
 
     @cached_property
     def renderer(self) -> Renderer:

@@ -1,6 +1,9 @@
-"""Rich-menu and greeting items (postback Menu(name)): help, list, contact, coming features."""
+"""Rich-menu and greeting items (postback Menu(name)) and the same pages typed as words
+(予約, 配信設定, ヘルプ, 担当者 …, recognised by the answer engine): one place, `page`."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import PostbackEvent
@@ -10,22 +13,23 @@ from bot.postback import Menu
 
 router = Router("menu")
 
-# Features of the plan's initiative 1-5 that later releases add as handlers of their own.
-COMING = {"reservation"}  # "settings" is served by handlers/settings.py
+# Features that have arrived answer their menu name here (handlers/settings.py adds
+# "settings"), so the button, the typed word and the engine's menu intent stay the same.
+FEATURES: dict[str, Callable[[Context], list[Message]]] = {}
+
+
+def page(name: str, ctx: Context) -> list[Message]:
+    """The menu page `name`: how to ask, help, the list, the contact, a feature's own start
+    (配信設定), or an honest 「準備中」 for features of initiative 1-5 not built yet."""
+    feature = FEATURES.get(name)
+    if feature is not None:
+        return feature(ctx)
+    return ctx.services.renderer.menu_page(name)
 
 
 @router.on(PostbackEvent, when=postback_is(Menu))
 def menu_item(event: PostbackEvent, ctx: Context) -> list[Message]:
-    """The tapped item: how to ask, the plan's list, the contact, or an honest 「準備中」."""
+    """The tapped item."""
     data = ctx.postback
     assert isinstance(data, Menu)
-    renderer = ctx.services.renderer
-    if data.name in COMING:
-        return renderer.not_available_yet(data.name)
-    pages = {
-        "ask": renderer.ask,
-        "help": renderer.help,
-        "list": renderer.browse_policies,
-        "contact": renderer.contact,
-    }
-    return pages.get(data.name, renderer.not_found)()
+    return page(data.name, ctx)

@@ -7,13 +7,17 @@ from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
 from bot.dispatch import Context, Router, from_user
 from bot.respond import messages_for
+from handlers import menu
 
 router = Router("question")
 
 
 @router.on(MessageEvent, message=TextMessageContent, when=from_user)
 def answer(event: MessageEvent, ctx: Context) -> list[Message]:
-    """The plan's answer (Flex card or text), 「もしかして」 candidates, or a way forward."""
+    """The answer first and the plan's card, a near miss sent to its desk, 「もしかして」
+    candidates, a typed menu word's page, or a way forward."""
     svc = ctx.services
     result = svc.engine.ask(event.message.text or "")
+    if result.intent == "menu" and result.topic:
+        return menu.page(result.topic, ctx)
     return messages_for(result, svc.renderer, svc.plan)

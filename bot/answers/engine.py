@@ -21,22 +21,42 @@ about 2 s of start-up (see README, "The answer engine").
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from bot.answers.facets import FacetRules, Facets
 from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
-from bot.answers.normalize import Analyzer, SynonymTable, fold_key, initiative_numbers, is_blank
+from bot.answers.normalize import (
+    Analyzer,
+    KanaReader,
+    SynonymTable,
+    fold_key,
+    initiative_numbers,
+    is_blank,
+)
 from bot.answers.rules import AnsweringRules, load_rules
+from bot.answers.semantic import SemanticStage
 from bot.content import Plan
 
 Kind = Literal["initiative", "term"]
 Intent = Literal[
-    "answer", "candidates", "fallback", "greeting", "thanks", "offtopic", "browse", "empty"
+    "answer",
+    "candidates",
+    "nearmiss",
+    "fallback",
+    "greeting",
+    "thanks",
+    "offtopic",
+    "browse",
+    "menu",
+    "empty",
 ]
 MAX_MATCHES = 5
+NO_FACETS = Facets()
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,11 @@ class Result:
     question: str
     intent: Intent
     matches: tuple[Match, ...] = ()  # best first, at most 5
-    topic: str | None = None  # for offtopic: which declined topic
+    topic: str | None = None  # offtopic: the declined topic; menu: the page; browse: policy no.
+    facets: Facets = NO_FACETS  # what the question asks (figure, year, near miss, English …)
+    indicator: int | None = None  # answer: the indicator of the best initiative asked about
+    row: int | None = None  # answer: the schedule row asked about
+    marked: str | None = None  # a word the plan marks with ※ but does not define (eMAFF)
 
     @property
     def confident(self) -> bool:
@@ -67,24 +91,50 @@ class Result:
 class _Ranked:
     order: np.ndarray  # document indices, best first
     scores: np.ndarray  # per document, 0..1
+    tokens: tuple[str, ...] = ()  # the question's content words (for _focused)
 
 
 class AnswerEngine:
     """Built once from the plan; `ask` is pure and thread-safe."""
 
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
+    MENU_WORD_MAX = 20  # longer messages are questions, never a typed menu word
+    TERM_NAMED = 0.75  # a term's name matches the question this well: 「〜とは」 may lean to it
 
-    def __init__(self, plan: Plan, rules: AnsweringRules) -> None:
+    def __init__(
+        self, plan: Plan, rules: AnsweringRules, semantic: SemanticStage | None = None
+    ) -> None:
         self.plan = plan
         self.rules = rules
         groups = [(g.canonical, g.variants) for g in plan.synonyms]
         # A term's aliases are synonyms of its headword everywhere (個人番号カード).
         groups += [(t.headword, t.aliases) for t in plan.terms if t.aliases]
-        self.analyzer = Analyzer(SynonymTable.build(groups), rules.question_words)
+        stopwords = (*rules.question_words, *rules.english_words)
+        self.analyzer = Analyzer(SynonymTable.build(groups), stopwords)
         self.docs: list[Doc] = plan_docs(plan)
         self.lexical = LexicalIndex(self.docs, self.analyzer, rules.field_weights)
         self.names = NameIndex(self.docs, self.analyzer)
         self.intents = IntentRules(rules)
+        self.facet_rules = FacetRules(rules)
+        self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules))
+        self.semantic = semantic
+        # words the plan marks with ※ but defines nowhere -> the initiative that uses them;
+        # each is known by its own spelling and by its synonyms' (イーマフ)
+        spellings = {fold_key(g.canonical): g.variants for g in plan.synonyms}
+        self._marked = [
+            (key, w, ini.id)
+            for ini in plan.initiatives
+            for w in ini.marked
+            for key in {fold_key(w), *(fold_key(v) for v in spellings.get(fold_key(w), ()))}
+            if key
+        ]
+        self._item_tokens = {
+            ini.id: (
+                [set(self._tokens(i.name)) for i in ini.indicators],
+                [set(self._tokens(r.item)) for r in ini.schedule],
+            )
+            for ini in plan.initiatives
+        }
         self._is_term = np.array([d.kind == "term" for d in self.docs])
         self._by_id = {(d.kind, d.id): i for i, d in enumerate(self.docs)}
         self._linked = self._link_pairs(plan)
@@ -93,9 +143,18 @@ class AnswerEngine:
         self._linked_b = np.array([p[1] for p in pairs], dtype=np.intp)
 
     @classmethod
-    def from_content(cls, plan: Plan, rules: AnsweringRules | None = None) -> AnswerEngine:
-        """The engine for `plan` with the rules of content/answering.yaml."""
-        return cls(plan, rules or load_rules())
+    def from_content(
+        cls, plan: Plan, rules: AnsweringRules | None = None, *, semantic: str = "off"
+    ) -> AnswerEngine:
+        """The engine for `plan` with the rules of content/answering.yaml.
+
+        semantic: "off" (lexical only), "background" (the second scorer loads in a thread
+        and joins when ready: the web and worker processes) or "sync" (load now: benchmarks,
+        evaluation)."""
+        stage = None
+        if semantic != "off":
+            stage = SemanticStage(semantic_documents(plan), background=semantic != "sync")
+        return cls(plan, rules or load_rules(), stage)
 
     def _link_pairs(self, plan: Plan) -> set[tuple[int, int]]:
         """(term, initiative) pairs that name the same thing: not rivals for the margin."""
@@ -119,10 +178,27 @@ class AnswerEngine:
 
     # --- the question ------------------------------------------------------------------------
 
+    @staticmethod
+    def _vocabulary(plan: Plan, rules: AnsweringRules) -> list[str]:
+        """The plan's naming texts and the question words: what kana-only input may spell."""
+        texts: list[str] = [*rules.question_words]
+        for ini in plan.initiatives:
+            texts += [ini.title, *ini.keywords, *ini.departments]
+            texts += [i.name for i in ini.indicators] + [r.item for r in ini.schedule]
+        for term in plan.terms:
+            texts += [term.headword, *term.aliases]
+        return texts
+
     def ask(self, question: str) -> Result:
         if is_blank(question):
             return Result(question, "empty")
-        numbered = self._numbered(question)
+        asked, question = question, self.kana.rewrite(question)
+        result = self._ask(question)
+        return result if asked == question else dataclasses.replace(result, question=asked)
+
+    def _ask(self, question: str) -> Result:
+        facets = self.facet_rules.read(question)
+        numbered = self._numbered(question, facets)
         if numbered is not None:
             return numbered
         talk = self.intents.small_talk(question)
@@ -130,19 +206,118 @@ class AnswerEngine:
             return Result(question, talk)  # type: ignore[arg-type]
         if self.intents.browse(question):
             return Result(question, "browse")
-        text = self.intents.strip_small_talk(question)
-        ranked = self._rank(text)
+        if len(question) <= self.MENU_WORD_MAX:  # a menu word is typed on its own
+            menu = self.facet_rules.menu(question, self.intents.only)
+            if menu is not None:
+                return Result(question, "menu", topic=menu)
+            policy = self.facet_rules.policy(question)
+            if policy is not None:
+                return Result(question, "browse", topic=str(policy))
+        text = self.facet_rules.without_years(self.intents.strip_small_talk(question))
+        marked = self._marked_word(text)
+        ranked = self._rank(text, facets, marked)
         th = self.rules.thresholds
         top = float(ranked.scores[ranked.order[0]])
         topic = self.intents.topic(text)
+        if topic is not None and top < th.candidates and not facets.safety:
+            return Result(question, "offtopic", topic=topic, facets=facets)
+        if facets.nearmiss is not None:
+            near = self._near_miss(question, ranked, facets)
+            if near is not None:
+                return near
         if topic is not None and top < th.offtopic_override:
-            return Result(question, "offtopic", topic=topic)
+            return Result(question, "offtopic", topic=topic, facets=facets)
         intent = self._decide(ranked)
+        if intent == "candidates" and self._semantic_agrees(text, ranked):
+            intent = "answer"
         if intent == "fallback" and talk is None and self.intents.small_talk(question):
             intent = "greeting"
-        return Result(question, intent, self._matches(ranked, intent))
+        matches = self._matches(ranked, intent)
+        result = Result(
+            question, intent, matches, facets=facets, marked=marked[1] if marked else None
+        )
+        return self._focused(result, ranked.tokens)
 
-    def _numbered(self, question: str) -> Result | None:
+    def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
+        """The second scorer's nearest document is the lexical favourite (or its partner)."""
+        if self.semantic is None:
+            return False
+        found = self.semantic.nearest(text)
+        if found is None:
+            return False
+        first = int(ranked.order[0])
+        return found[0] == first
+
+    def _marked_word(self, text: str) -> tuple[str, str] | None:
+        """(initiative id, word) when the question names a ※ word the glossary lacks."""
+        key = fold_key(text)
+        for folded, word, ini_id in self._marked:
+            if folded and folded in key:
+                return ini_id, word
+        return None
+
+    def _near_miss(self, question: str, ranked: _Ranked, facets: Facets) -> Result | None:
+        """An in-scope topic asking what the plan does not hold: the related initiative."""
+        th = self.rules.thresholds
+        related: list[Match] = []
+        for j in ranked.order[:3]:
+            score = float(ranked.scores[int(j)])
+            if score < th.nearmiss_related:
+                break
+            ini_id = self._initiative_of(self.docs[int(j)])
+            if ini_id and all(m.id != ini_id for m in related):
+                ini = self.plan.initiative_by_id[ini_id]
+                related.append(Match("initiative", ini.id, ini.title, round(score, 4)))
+        if facets.safety:
+            safety = self.rules.safety.initiative
+            if safety in self.plan.initiative_by_id:
+                ini = self.plan.initiative_by_id[safety]
+                top = related[0].score if related else 0.0
+                related = [m for m in related if m.id != safety]
+                related.insert(0, Match("initiative", ini.id, ini.title, top))
+        if not related:
+            return None
+        return Result(question, "nearmiss", tuple(related[:3]), facets=facets)
+
+    def _initiative_of(self, doc: Doc) -> str | None:
+        """The initiative a document stands for (a term: the first initiative that uses it)."""
+        if doc.kind == "initiative":
+            return doc.id
+        term = self.plan.term_by_headword.get(doc.id)
+        inis = sorted(
+            (
+                self.plan.initiative_by_id[i]
+                for i in (term.initiatives if term else ())
+                if i in self.plan.initiative_by_id
+            ),
+            key=lambda i: i.sort_key,
+        )
+        return inis[0].id if inis else None
+
+    def _tokens(self, text: str) -> list[str]:
+        return self.analyzer.tokens(self.analyzer.prepare(text))
+
+    def _focused(self, result: Result, tokens: tuple[str, ...] | None) -> Result:
+        """The indicator and schedule row of the answered initiative the question names."""
+        best = result.best
+        if result.intent != "answer" or best is None or best.kind != "initiative":
+            return result
+        if result.facets.facet is None:
+            return result
+        ini = self.plan.initiative_by_id[best.id]
+        words = set(tokens if tokens is not None else self._tokens(result.question))
+        indicators, rows = self._item_tokens[ini.id]
+        unit = result.facets.unit
+        ind_scores = [
+            len(words & toks) + (2 if unit and ind.unit == unit else 0)
+            for toks, ind in zip(indicators, ini.indicators, strict=True)
+        ]
+        row_scores = [len(words & toks) for toks in rows]
+        return dataclasses.replace(
+            result, indicator=_unique_best(ind_scores), row=_unique_best(row_scores)
+        )
+
+    def _numbered(self, question: str, facets: Facets) -> Result | None:
         ids = [i for i in initiative_numbers(question) if ("initiative", i) in self._by_id]
         if not ids:
             return None
@@ -150,9 +325,10 @@ class AnswerEngine:
             Match("initiative", i, self.plan.initiative_by_id[i].title, 1.0)
             for i in dict.fromkeys(ids)
         )
-        return Result(question, "answer", found[:MAX_MATCHES])
+        result = Result(question, "answer", found[:MAX_MATCHES], facets=facets)
+        return self._focused(result, None)
 
-    def _rank(self, text: str) -> _Ranked:
+    def _rank(self, text: str, facets: Facets, marked: tuple[str, str] | None) -> _Ranked:
         core = self.analyzer.prepare(self.intents.core(text))
         tokens, phrases = self.analyzer.analyse(core)
         bm, cov, named = self.lexical.score(tokens, phrases, self.rules.unknown_word_weight)
@@ -165,6 +341,12 @@ class AnswerEngine:
             scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
         scores = np.clip(scores, 0.0, 1.0)
         lean = self.intents.lean(text).direction
+        if facets.facet in ("figure", "when", "department") or marked is not None:
+            lean = -1  # a count, a date or a desk is held by an initiative, not a definition
+        elif facets.facet == "yesno" and lean == 0:
+            lean = -1  # 「〜できる？」 asks what the city will do
+        elif lean > 0 and not (name[self._is_term] >= self.TERM_NAMED).any():
+            lean = 0  # 「〜って何」 about a word that is no glossary term (LINE): no lean
         penalty = 1 - self.rules.cue_weight
         if lean > 0:
             scores = np.where(self._is_term, scores, scores * penalty)
@@ -176,7 +358,7 @@ class AnswerEngine:
             bonus = self._is_term & (scores > 0)
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
-        return _Ranked(order, np.minimum(scores, 1.0))
+        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens))
 
     def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
         """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
@@ -213,3 +395,23 @@ class AnswerEngine:
                 break
             out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]
         return tuple(out)
+
+
+def _unique_best(scores: list[int]) -> int | None:
+    """The index of the single highest positive score, else None (ask about all)."""
+    if not scores:
+        return None
+    top = max(scores)
+    if top <= 0 or scores.count(top) > 1:
+        return None
+    return scores.index(top)
+
+
+def semantic_documents(plan: Plan) -> list[str]:
+    """One text per document, in plan_docs order: its name, keywords and opening sentences."""
+    texts = []
+    for ini in sorted(plan.initiatives, key=lambda i: i.sort_key):
+        texts.append(f"{ini.title}。{'、'.join(ini.keywords)}。{ini.content[:120]}")
+    for term in plan.terms:
+        texts.append(f"{term.headword}。{term.definition[:120]}")
+    return texts

@@ -46,7 +46,11 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "keywords": ini.keywords,
             "terms": ini.terms,
             "departments": ini.departments,
-            "schedule": tuple(r.item for r in ini.schedule),
+            # the row and what happens in it (実証実験, 開設 …): a question may name either
+            "schedule": tuple(
+                " ".join([r.item, *(v for v in r.by_year.values() if v and v != "-")])
+                for r in ini.schedule
+            ),
             "indicators": tuple(i.name for i in ini.indicators),
             "content": (ini.content,),
             "effect": (ini.effect,),
@@ -176,6 +180,9 @@ class NameIndex:
                     self._within.setdefault(k[a:b], []).append(i)
         self._lengths = sorted({len(k) for k in keys})
         self._longest = max(self._lengths, default=0)
+        # where in a question some name may start (its first two characters): one look-up
+        # per position instead of one per position and name length
+        self._heads = frozenset(k[:2] for k in keys)
 
     def score(self, core: str) -> np.ndarray:
         """Per document 0..1: 1 = the question is exactly a name of it.
@@ -197,10 +204,14 @@ class NameIndex:
         inside[self._within.get(core, [])] = True  # the question inside a name
         n = len(core)
         words: set[int] | None = None  # word boundaries, computed only when needed
+        heads = self._heads
+        starts = [a for a in range(n - 1) if core[a : a + 2] in heads]
         for size in self._lengths:  # a name inside the question, as whole words
             if size > n:
                 break
-            for a in range(n - size + 1):
+            for a in starts:
+                if a + size > n:
+                    break
                 hit = self._exact.get(core[a : a + size])
                 if not hit:
                     continue

@@ -49,6 +49,7 @@ class IntentRules:
         self._term = _compile(rules.cues.term)
         self._initiative = _compile(rules.cues.initiative)
         self._strip = _compile(rules.cues.strip)
+        self._menu_filler = _compile(rules.menu_filler)
 
     @staticmethod
     def _rest(pattern: re.Pattern[str] | None, text: str) -> tuple[str, bool]:
@@ -93,6 +94,16 @@ class IntentRules:
             return False
         rest, _ = self._rest(self._browse_filler, rest)
         rest, _ = self._rest(self._chatter, rest)
+        return not _PUNCT.sub("", rest)
+
+    def only(self, pattern: re.Pattern[str], question: str) -> bool:
+        """The message is `pattern` plus fillers (ください, したい, を …) and nothing else."""
+        rest, found = self._rest(pattern, soft(question))
+        if not found:
+            return False
+        rest, _ = self._rest(self._browse_filler, rest)
+        rest, _ = self._rest(self._chatter, rest)
+        rest, _ = self._rest(self._menu_filler, rest)
         return not _PUNCT.sub("", rest)
 
     def topic(self, question: str) -> str | None:

@@ -209,6 +209,8 @@ class Analyzer:
         # a stop word is known by its own key and by its dictionary form (就く -> つく)
         keys = {fold_key(w) for w in stopwords}
         for w in stopwords:
+            if w.isascii():  # English: Sudachi would map "number" to ナンバー, "on" to オン
+                continue
             ms = self._tok.tokenize(soft(w), self._mode)
             if len(ms) == 1:
                 keys.add(fold_key(ms[0].normalized_form()))
@@ -269,6 +271,72 @@ class Analyzer:
                 prev = None
         return words, phrases
 
+    def nouns(self, text: str) -> list[tuple[str, str, str]]:
+        """(surface, katakana reading, part of speech) of each morpheme of `text`."""
+        return [
+            (m.surface(), m.reading_form(), m.part_of_speech()[0])
+            for m in self._tok.tokenize(soft(text), self._mode)
+        ]
+
     def reading(self, text: str) -> str:
         """Katakana reading of `text` (要配慮者 -> ヨウハイリョシャ) for kana-only questions."""
         return "".join(m.reading_form() for m in self._tok.tokenize(soft(text), self._mode))
+
+
+# --- kana-only questions ----------------------------------------------------------------------
+
+_HIRAGANA_RUN = re.compile(r"[\u3041-\u3096ー]{5,}")
+
+
+class KanaReader:
+    """Rewrites long hiragana-only runs (こうふりつもくひょう) into the plan's words (交付率目標).
+
+    Citizens type whole compounds in kana; the tokenizer cannot split them. The reader knows
+    the reading of every noun the plan uses in its names (titles, keywords, indicators,
+    schedule rows, headwords) and of the question words, and rewrites a run greedily, longest
+    reading first, when the readings explain most of it; otherwise the run stays as typed.
+    """
+
+    MIN_READING = 2
+    MIN_COVER = 0.6
+    SURE_READING = 4  # a reading this long is rewritten even inside an unexplained run
+
+    def __init__(self, analyzer: Analyzer, texts: Iterable[str]) -> None:
+        words: dict[str, str] = {}
+        for text in texts:
+            for surface, reading, pos in analyzer.nouns(text):
+                if len(reading) >= self.MIN_READING and pos == "名詞":
+                    words.setdefault(fold_key(reading), surface)
+        self.words = words
+        self.longest = max((len(r) for r in words), default=0)
+
+    def rewrite(self, text: str) -> str:
+        if not self.words or not _HIRAGANA_RUN.search(text):
+            return text
+        return _HIRAGANA_RUN.sub(lambda m: self._run(m.group(0)), text)
+
+    def _run(self, run: str) -> str:
+        """The run rewritten where readings explain most of it; else only its long words."""
+        rewritten, covered = self._greedy(run, self.MIN_READING)
+        if covered >= self.MIN_COVER * len(run):
+            return rewritten
+        return self._greedy(run, self.SURE_READING)[0]
+
+    def _greedy(self, run: str, shortest: int) -> tuple[str, int]:
+        key = katakana(run)
+        out: list[str] = []
+        covered = 0
+        i = 0
+        while i < len(key):
+            for size in range(min(self.longest, len(key) - i), shortest - 1, -1):
+                piece = key[i : i + size]
+                found = self.words.get(fold_key(piece))
+                if found is not None and fold_key(piece) == piece.replace("ー", ""):
+                    out.append(found)
+                    covered += size
+                    i += size
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+        return "".join(out), covered

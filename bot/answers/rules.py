@@ -37,6 +37,7 @@ class Thresholds(_Frozen):
     clear_lead: float = Field(ge=0, le=1)  # ... when the runner-up is at most this share of it
     candidates: float = Field(ge=0, le=1)  # top score at or above -> 「もしかして」
     offtopic_override: float = Field(ge=0, le=1)  # a plan match this strong beats a topic
+    nearmiss_related: float = Field(default=0.2, ge=0, le=1)  # a near miss's related item
 
 
 class Cues(_Frozen):
@@ -53,6 +54,67 @@ class Topic(_Frozen):
     """An out-of-scope subject, declined honestly."""
 
     topic: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class NearMiss(_Frozen):
+    """A kind of question the plan does not answer although its topic is in the plan."""
+
+    kind: str = Field(min_length=1)  # how, bring, where, cost, lost, hours, …
+    patterns: tuple[str, ...] = Field(min_length=1)
+    # weak: the words name a topic the plan lacks (住民票) rather than a question it cannot
+    # answer; a question that also asks a figure, a date or a desk is answered by the plan
+    weak: bool = False
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class Facets(_Frozen):
+    """What a question asks about an initiative, so the reply can answer it first."""
+
+    figure: tuple[str, ...]  # 何件, 何人, 目標は …
+    when: tuple[str, ...]  # いつ, いつから, スケジュール …
+    department: tuple[str, ...]  # 担当, どこの課 …
+    yesno: tuple[str, ...]  # できる？, なる？ …
+
+    _re = field_validator("figure", "when", "department", "yesno")(_check_regexes)
+
+
+class Unit(_Frozen):
+    """Counter words that pick an indicator by its unit (何台 -> 台)."""
+
+    unit: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class Years(_Frozen):
+    """Words that pick a fiscal-year column besides 令和N年度 / 20NN年度 / RN."""
+
+    final: tuple[str, ...]  # 最終的に -> the plan's last year
+    baseline: tuple[str, ...]  # 現在, 今 -> the baseline (令和4年度2月末時点)
+    this: tuple[str, ...]  # 今年度 -> the fiscal year of today's date
+    next: tuple[str, ...]  # 来年度 -> the one after
+
+    _re = field_validator("final", "baseline", "this", "next")(_check_regexes)
+
+
+class Safety(_Frozen):
+    """Safety topics: a near miss about them leads with where urgent information comes from."""
+
+    patterns: tuple[str, ...] = Field(min_length=1)
+    initiative: str  # the plan's initiative on emergency information (3-1)
+
+    _re = field_validator("patterns")(_check_regexes)
+
+
+class MenuWord(_Frozen):
+    """Typed words that open a rich-menu page (the whole message, give or take fillers)."""
+
+    name: str = Field(min_length=1)  # help, contact, reservation, settings (bot.postback.Menu)
     patterns: tuple[str, ...] = Field(min_length=1)
 
     _re = field_validator("patterns")(_check_regexes)
@@ -86,13 +148,22 @@ class AnsweringRules(_Frozen):
     offtopic: tuple[Topic, ...]
     cues: Cues
     question_words: tuple[str, ...]  # dropped from lexical matching (教える, いつ …)
+    facets: Facets
+    units: tuple[Unit, ...] = ()
+    years: Years
+    nearmiss: tuple[NearMiss, ...] = ()
+    safety: Safety
+    menu: tuple[MenuWord, ...] = ()
+    menu_filler: tuple[str, ...] = ()  # may stand around a menu word (したい, お願い …)
+    policy: tuple[str, ...] = ()  # regexes with one group: the basic policy's number
+    english_words: tuple[str, ...] = ()  # English words that only say how a question is asked
     field_weights: FieldWeights = FieldWeights()
     cue_weight: float = Field(default=0.15, ge=0, le=1)  # penalty on the other kind
     unknown_word_weight: float = Field(default=0.5, ge=0, le=2)  # words not in the plan
 
-    _re = field_validator("greeting", "thanks", "chatter", "browse", "browse_filler")(
-        _check_regexes
-    )
+    _re = field_validator(
+        "greeting", "thanks", "chatter", "browse", "browse_filler", "policy", "menu_filler"
+    )(_check_regexes)
 
 
 def load_rules(content_dir: Path = CONTENT_DIR) -> AnsweringRules:

@@ -28,7 +28,10 @@ def broadcast_metrics(services: Services, session: Session) -> Iterator[Metric]:
         by_status.add_metric([status], count)
     yield by_status
     delivered, failed = session.execute(
-        select(func.coalesce(func.sum(Broadcast.delivered), 0), func.coalesce(func.sum(Broadcast.failed), 0))
+        select(
+            func.coalesce(func.sum(Broadcast.delivered), 0),
+            func.coalesce(func.sum(Broadcast.failed), 0),
+        )
     ).one()
     messages = GaugeMetricFamily(
         "linebot_broadcast_messages",

@@ -56,7 +56,7 @@ class InitiativeReplies(ReplyKit):
         for row in rows:
             lines.append(self.t("bullet", text=row.item))
             for key, value in self.schedule_cells(row):
-                shown = value if value is not None else self.t("cell.unknown")
+                shown = self.schedule_value(value)
                 lines.append("　" + self.t("cell", year=self.year_label(key), value=shown))
         return lines
 
@@ -65,7 +65,7 @@ class InitiativeReplies(ReplyKit):
         for ind in indicators:
             lines.append(self.t("bullet", text=ind.name))
             for key in self.years:
-                cell = self.t("cell", year=self.year_label(key), value=ind.display(key))
+                cell = self.t("cell", year=self.year_label(key), value=self.value(ind, key))
                 lines.append("　" + cell)
         return lines
 
@@ -147,7 +147,7 @@ class InitiativeReplies(ReplyKit):
                             text=self.year_label(key, short=True), size="xs", color=MUTED, flex=3
                         ),
                         FlexText(
-                            text=ind.display(key),
+                            text=self.value(ind, key),
                             size="xs",
                             color=TEXT,
                             align="end",
@@ -160,9 +160,11 @@ class InitiativeReplies(ReplyKit):
         return rows
 
     def _schedule_rows(self, row: ScheduleRow) -> list[FlexComponent]:
-        known = [(k, v) for k, v in self.schedule_cells(row) if v is not None]
-        cells = [self.t("cell.compact", year=fiscal_short(k), value=v) for k, v in known]
-        compact = self.t("cell.compact.separator").join(cells) or self.t("cell.unknown")
+        cells = [
+            self.t("cell.compact", year=fiscal_short(k), value=self.schedule_value(v))
+            for k, v in self.schedule_cells(row)
+        ]
+        compact = self.t("cell.compact.separator").join(cells)
         return [
             FlexText(text=row.item, size="xs", weight="bold", color=TEXT, wrap=True, margin="md"),
             self._para(compact, "xxs", MUTED),

@@ -30,7 +30,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from bot.content import Initiative, Plan, Replies, Term, fiscal_short
+from bot.content import Indicator, Initiative, Plan, Replies, Term, fiscal_short
 from bot.postback import BrowsePolicies, BrowsePolicy, Menu, PostbackData, ShowInitiative, ShowTerm
 from bot.replies.limits import (
     ALT_TEXT_MAX,
@@ -162,6 +162,14 @@ class ReplyKit:
         if key != self.years[0]:
             return year
         return self.t("year.baseline.short" if short else "year.baseline", year=year)
+
+    def value(self, ind: Indicator, key: str) -> str:
+        """An indicator's value for year `key`; a lost cell reads as `cell.unknown`."""
+        return ind.display(key, unknown=self.t("cell.unknown"))
+
+    def schedule_value(self, value: str | None) -> str:
+        """A schedule cell; a lost cell reads as `cell.unknown` (one wording everywhere)."""
+        return value if value is not None else self.t("cell.unknown")
 
     def join(self, items: Iterable[str]) -> str:
         return self.t("list.separator").join(items)

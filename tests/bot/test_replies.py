@@ -498,8 +498,22 @@ def test_stress_initiatives_stay_within_limits(stress: Renderer) -> None:
         check(stress.initiative_full(ini))
         assert len(quick_labels(dicts)) <= 13
         card = flex_texts(dicts)
-        assert "不明" in card or not ini.indicators
-        assert "（記載なし）" in stress.initiative_text(ini) or not ini.schedule
+        unknown = stress.t("cell.unknown")
+        assert unknown in card or not ini.indicators
+        assert unknown in stress.initiative_text(ini) or not ini.schedule
+
+
+def test_a_lost_cell_reads_the_same_on_the_card_and_in_the_full_text(renderer: Renderer) -> None:
+    """One wording for a lost cell, and every schedule shows every planned year."""
+    unknown = renderer.t("cell.unknown")
+    ini = renderer.plan.initiative_by_id["1-1"]  # schedule: R4 拡大, R5-R7 lost
+    card = flex_texts(check(renderer.initiative(ini)))
+    full = renderer.initiative_text(ini)
+    for year in ("令和5年度", "令和6年度", "令和7年度"):
+        assert f"{year} {unknown}" in card
+        assert f"{year}：{unknown}" in full
+    for other in ("記載なし", "（記載なし）"):
+        assert other not in card and other not in full
 
 
 def test_stress_terms_and_browsing(stress: Renderer) -> None:
@@ -519,3 +533,71 @@ def test_neighbour_labels_are_shortened(stress: Renderer) -> None:
     assert labels[0].startswith("← 1-4 ") and labels[0].endswith("…")
     assert labels[1].startswith("1-6 ") and labels[1].endswith("→")
     assert all(len(lb) <= 20 for lb in labels)
+
+
+# ----------------------------------------------------------------------------- answer first
+
+
+def _result(ini_id: str, facet: str, **extra: Any) -> Any:
+    from bot.answers import Match, Result
+    from bot.answers.facets import Facets
+
+    facets = Facets(
+        facet=facet,
+        year=extra.pop("year", None),
+        nearmiss=extra.pop("nearmiss", None),
+        safety=extra.pop("safety", False),
+        english=extra.pop("english", False),
+    )
+    intent = extra.pop("intent", "answer")
+    return Result("q", intent, (Match("initiative", ini_id, ini_id, 1.0),), facets=facets, **extra)
+
+
+@pytest.mark.parametrize("ini_id", REAL_INITIATIVES)
+def test_every_answer_first_reply_is_valid(renderer: Renderer, ini_id: str) -> None:
+    """Every initiative × every facet × each indicator/row and a year outside the plan."""
+    ini = renderer.plan.initiative_by_id[ini_id]
+    cases = [dict(facet=f) for f in ("figure", "when", "department", "yesno")]
+    cases += [dict(facet="figure", indicator=i, year="R6") for i in range(len(ini.indicators))]
+    cases += [dict(facet="when", row=i, year="R5") for i in range(len(ini.schedule))]
+    cases += [dict(facet="figure", year="R9", english=True), dict(facet="figure", year="baseline")]
+    for case in cases:
+        reply = check(renderer.answer(_result(ini_id, **case)))
+        assert reply[0]["type"] == "text" and reply[-1]["type"] == "flex"
+        assert len(reply[0]["text"]) <= 1000  # one or a few sentences, not the card again
+        text = renderer.answer_text(_result(ini_id, **case))
+        assert text.startswith(reply[0]["text"])  # `ask` opens with the same sentence
+
+
+def test_figure_sentence_reads_the_plan_and_never_guesses(renderer: Renderer) -> None:
+    # 1-1 オンライン手続き数: R5 110, R6 120, R7 lost
+    lead = renderer.lead(_result("1-1", "figure", indicator=0, year="R5"))
+    assert lead.startswith(
+        "令和5年度の「オンライン手続き数」の目標は110手続きです（令和4年度2月末時点 104手続き）。"
+    )
+    lost = renderer.lead(_result("1-1", "figure", indicator=0))
+    assert "令和7年度" in lost and renderer.t("cell.unknown") in lost
+    assert "令和6年度の目標は120手続き" in lost
+    # 3-4: "-" printed for R5 means no target that year
+    assert "「-」" in renderer.lead(_result("3-4", "figure", indicator=0, year="R5"))
+    # the baseline asked for: the value at planning time
+    assert "64.8%" in renderer.lead(_result("1-2", "figure", indicator=0, year="baseline"))
+    # a year after the plan: said, then the final target
+    beyond = renderer.lead(_result("1-5", "figure", indicator=0, year="R9"))
+    assert "令和9年度の目標は計画書にありません" in beyond and "20,000人" in beyond
+
+
+@pytest.mark.parametrize(
+    "kind", ["how", "bring", "where", "cost", "lost", "hours", "status", "procedure", "x"]
+)
+@pytest.mark.parametrize("safety", [False, True])
+def test_every_near_miss_reply_is_valid_and_invents_no_number(
+    renderer: Renderer, kind: str, safety: bool
+) -> None:
+    for ini_id in ("1-2", "1-7", "3-1", "4-2"):
+        result = _result(ini_id, None, intent="nearmiss", nearmiss=kind, safety=safety)
+        dicts = check(renderer.answer(result))
+        text = dicts[0]["text"]
+        assert "載っていません" in text and "担当は" in text
+        assert set(PHONE.findall(text)) <= {renderer.plan.contact["phone"]}
+        assert ShowInitiative(ini_id).pack() in quick_data(dicts)

@@ -1,104 +1,83 @@
-"""Answer-engine evaluation on citizen-style questions (tests/eval/*.yaml).
+"""Answer-engine evaluation on citizen-style questions (tests/eval/*.yaml; rules: scoring.py).
 
-Rule (strict): an in-scope question counts only when intent == "answer" AND matches[0] is
-the expected item; a "candidates" result is a miss even when its first candidate is right.
-Out-of-scope questions count as declined when intent is "offtopic" or "fallback".
+* questions.yaml: the tuning set (the engine's rules and synonyms were tuned on it).
+* holdout.yaml: written before the first engine was tuned; never tuned on.
+* blind.yaml: written from the plan alone by someone who had not read the engine, frozen
+  before the engine first ran on it (commit "eval: freeze blind set"); never tuned on. The
+  floors below are what the engine reaches there, not the issue's targets (README).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
-from bot.answers import AnswerEngine, Result, load_rules
+from bot.answers import AnswerEngine, load_rules
 from bot.content import load_plan
-
-HERE = Path(__file__).resolve().parent
-
-
-def _load(name: str) -> list[dict[str, Any]]:
-    with (HERE / name).open(encoding="utf-8") as f:
-        return yaml.safe_load(f)["questions"]
+from tests.eval.scoring import category, evaluate, load
 
 
 @pytest.fixture(scope="module")
 def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules())
-
-
-def _category(expect: dict[str, str]) -> str:
-    if "kind" in expect:
-        return "in-scope"
-    return "out-of-scope" if expect["intent"] == "offtopic" else "intent"
-
-
-def _ok(expect: dict[str, str], result: Result) -> bool:
-    if "kind" in expect:
-        best = result.best
-        return (
-            result.intent == "answer"
-            and best is not None
-            and (best.kind, best.id) == (expect["kind"], expect["id"])
-        )
-    if expect["intent"] == "offtopic":
-        return result.intent in ("offtopic", "fallback")
-    return result.intent == expect["intent"]
-
-
-def evaluate(engine: AnswerEngine, items: list[dict[str, Any]]) -> tuple[dict, str]:
-    """Share correct per category, and a per-category/per-tag report of the misses."""
-    total: dict[str, int] = defaultdict(int)
-    good: dict[str, int] = defaultdict(int)
-    by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    misses: list[str] = []
-    for item in items:
-        expect, result = item["expect"], engine.ask(item["q"])
-        cat = _category(expect)
-        ok = _ok(expect, result)
-        total[cat] += 1
-        good[cat] += ok
-        for tag in item.get("tags", []):
-            by_tag[tag][0] += ok
-            by_tag[tag][1] += 1
-        if not ok:
-            got = [(m.id, round(m.score, 2)) for m in result.matches[:3]]
-            misses.append(f"  [{cat}] {item['q']!r}: expected {expect}, got {result.intent} {got}")
-    shares = {c: good[c] / total[c] for c in total}
-    lines = [f"{c}: {good[c]}/{total[c]} = {shares[c]:.1%}" for c in sorted(total)]
-    lines += [f"  tag {t}: {g}/{n}" for t, (g, n) in sorted(by_tag.items()) if g < n]
-    return shares, "\n".join(lines + misses)
+    """The engine as deployed: lexical stages and the second scorer (loaded first)."""
+    return AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
 
 
 def test_eval_set_covers_every_initiative_and_term() -> None:
     plan = load_plan()
-    items = _load("questions.yaml")
+    items = load("questions.yaml")
     expected = {(i["expect"].get("kind"), i["expect"].get("id")) for i in items}
     missing = [i.id for i in plan.initiatives if ("initiative", i.id) not in expected]
     missing += [t.headword for t in plan.terms if ("term", t.headword) not in expected]
     assert not missing, f"no eval question for: {missing}"
-    cats = [_category(i["expect"]) for i in items]
-    assert len(items) >= 170
-    assert cats.count("out-of-scope") >= 25
+    cats = [category(i["expect"]) for i in items]
+    assert len(items) >= 250
+    assert cats.count("offtopic") >= 25
+    assert cats.count("nearmiss") >= 10
     smalltalk = [i for i in items if i["expect"].get("intent") in ("greeting", "thanks")]
     assert len(smalltalk) >= 8
 
 
-def test_eval_questions(engine: AnswerEngine) -> None:
-    shares, report = evaluate(engine, _load("questions.yaml"))
+def test_tuning_questions(engine: AnswerEngine) -> None:
+    score = evaluate(engine, load("questions.yaml"))
+    report = "\n".join(score.lines() + score.misses)
     print(report)
-    assert shares["in-scope"] >= 0.90, report
-    assert shares["out-of-scope"] >= 0.90, report
-    assert shares["intent"] >= 0.90, report
+    assert score.share("in-scope") >= 0.95, report
+    assert score.top3 / score.total["in-scope"] >= 0.98, report
+    good, total = score.declined
+    assert good / total >= 0.95, report
+    assert score.share("intent") >= 0.95, report
+    assert score.wrong <= 1, report
 
 
 def test_holdout_questions(engine: AnswerEngine) -> None:
-    items = _load("holdout.yaml")
+    items = load("holdout.yaml")
     assert len(items) >= 40
-    shares, report = evaluate(engine, items)
+    score = evaluate(engine, items)
+    report = "\n".join(score.lines() + score.misses)
     print(report)
-    correct = sum(shares[c] * sum(_category(i["expect"]) == c for i in items) for c in shares)
-    assert correct / len(items) >= 0.85, report
+    assert score.share("in-scope") >= 0.93, report
+    assert score.wrong <= 1, report
+
+
+def test_blind_questions(engine: AnswerEngine) -> None:
+    """The floor actually reached on the blind set (README: "The answer engine")."""
+    items = load("blind.yaml")
+    assert len(items) >= 150
+    cats = [category(i["expect"]) for i in items]
+    assert cats.count("nearmiss") + cats.count("offtopic") >= len(items) // 3
+    score = evaluate(engine, items)
+    report = "\n".join(score.lines() + score.misses)
+    print(report)
+    assert score.share("in-scope") >= BLIND_TOP1, report
+    assert score.top3 / score.total["in-scope"] >= BLIND_TOP3, report
+    good, total = score.declined
+    assert good / total >= BLIND_DECLINED, report
+    assert score.wrong <= BLIND_WRONG, report
+
+
+# The figures measured when the work was done (README), NOT the issue's targets (top-1 0.92,
+# top-3 0.98, declined 0.9), which the engine does not reach on this set.
+BLIND_TOP1 = 0.86  # 93/108
+BLIND_TOP3 = 0.89  # 97/108
+BLIND_DECLINED = 0.86  # 53/61
+BLIND_WRONG = 10

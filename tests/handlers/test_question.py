@@ -22,8 +22,139 @@ def quick_labels(message: dict) -> list[str]:
 )
 def test_initiative_questions_get_the_initiative_card(webhook, said, card_contains):
     messages = webhook.say(said, user=USER)
-    assert messages[0]["type"] == "flex"
-    assert card_contains in messages[0]["altText"]
+    assert messages[-1]["type"] == "flex"
+    assert card_contains in messages[-1]["altText"]
+
+
+def flex_texts(message: dict) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text" and "text" in node:
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("contents"))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("said", "sentence", "not_on_card"),
+    [
+        # a counter and a year: that indicator's value for that year, with the baseline
+        (
+            "令和6年度の雨量計は何台になる？",
+            "令和6年度の「雨量計の設置数 (累計)」の目標は5台です（令和4年度2月末時点 4台）。",
+            "一斉配信システムの登録者数",
+        ),
+        # 2025年度 = 令和7年度; the friend count of the LINE account
+        (
+            "LINEの友だち登録数は2025年度にどれくらいを目指してるの",
+            "令和7年度の「公式LINE友達登録数（累計）」の目標は20,000人です"
+            "（令和4年度2月末時点 9,005人）。",
+            "チャットボットの導入",
+        ),
+        # a lost cell is said plainly, with the nearest planned figure
+        (
+            "オンライン手続き数の令和7年度の目標は？",
+            "令和7年度の「オンライン手続き数」の目標値は不明です（計画書の表から読み取れません）。\nなお、令和6年度の目標は120手続きです。",
+            "オンライン化の拡大 令和4年度",
+        ),
+    ],
+)
+def test_figure_questions_get_the_figure_first_and_a_trimmed_card(
+    webhook, said, sentence, not_on_card
+):
+    messages = webhook.say(said, user=USER)
+    assert messages[0]["type"] == "text"
+    assert messages[0]["text"].startswith(sentence)
+    card = messages[-1]
+    assert card["type"] == "flex"
+    texts = flex_texts(card)
+    assert not_on_card not in " ".join(texts)  # trimmed to what was asked …
+    assert "詳しく（全文）" in str(card)  # … with the full text one tap away
+
+
+@pytest.mark.parametrize(
+    ("said", "opening"),
+    [
+        (
+            "電子契約はいつから始まるの",
+            "計画のスケジュールでは、「電子契約の実現」は令和5年度「検討」、令和6年度「試行」、令和7年度「導入」です。",
+        ),
+        (
+            "通報システムの担当はどこの課？",
+            "取組1-6「通報システムの導入」の担当はみどり公園課、道路整備課、土木総務課、情報政策課です。",
+        ),
+    ],
+)
+def test_schedule_and_department_questions_are_answered_first(webhook, said, opening):
+    messages = webhook.say(said, user=USER)
+    assert messages[0]["text"].startswith(opening)
+    assert messages[-1]["type"] == "flex"
+
+
+@pytest.mark.parametrize(
+    ("said", "department", "related"),
+    [
+        ("避難所はどこにありますか", "危機管理課", "3-1"),
+        ("マイナンバーカードの暗証番号を忘れてしまった", "戸籍住民課", "1-2"),
+        ("住民票はどうやって取ればいいの", "戸籍住民課", None),
+    ],
+)
+def test_near_misses_go_to_the_desk_not_to_a_plan_card(webhook, said, department, related):
+    messages = webhook.say(said, user=USER)
+    assert len(messages) == 1 and messages[0]["type"] == "text"
+    text = messages[0]["text"]
+    assert "載っていません" in text
+    assert f"担当は{department}" in text
+    assert "0463-94-4550" in text  # the plan's own contact stays the default
+    assert "取組内容" not in text
+    if related:
+        assert any(label.startswith(related) for label in quick_labels(messages[0]))
+
+
+def test_safety_near_miss_leads_with_where_urgent_information_comes_from(webhook):
+    text = webhook.say("地震のとき避難所はどこ？", user=USER)[0]["text"]
+    assert text.index("いせはらくらし安心メール") < text.index("載っていません")
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("予約", "準備中"),
+        ("配信設定", "利用目的"),  # the settings dialog starts (handlers/settings.py)
+        ("ヘルプ", "使い方"),
+        ("担当者", "お問い合わせ先"),
+    ],
+)
+def test_typed_menu_words_reach_their_menu_not_the_fallback(webhook, said, expected):
+    text = webhook.say(said, user=USER)[0]["text"]
+    assert expected in text
+    assert "見つかりませんでした" not in text
+
+
+def test_typed_basic_policy_opens_its_initiatives(webhook):
+    messages = webhook.say("基本方針2", user=USER)
+    assert "基本方針2" in messages[0]["altText"]
+    assert "2-1" in messages[0]["altText"]
+
+
+def test_english_question_says_the_details_are_in_japanese_then_the_card(webhook):
+    messages = webhook.say("When will the city introduce electronic contracts?", user=USER)
+    assert messages[0]["text"].startswith("The details of the plan are only available in Japanese")
+    assert messages[-1]["type"] == "flex" and "電子契約の実現" in messages[-1]["altText"]
+
+
+def test_a_marked_word_without_a_glossary_entry_gets_its_initiative(webhook):
+    messages = webhook.say("eMAFFって何？", user=USER)
+    assert "取組3-5「農業DXの推進」" in messages[0]["text"]
+    assert "農業DXの推進" in messages[-1]["altText"]
 
 
 def test_initiative_card_carries_figures_departments_and_quick_replies(webhook):

@@ -2,13 +2,14 @@
 
 Revision ID: 0002_segments
 Revises: 0002_pipeline
-Create Date: 2026-12-02 11:13:49.362752
+Create Date: 2026-12-02 11:19:26.638397
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0002_segments"
 down_revision = "0002_pipeline"
