@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002_segments"
 down_revision = "0002_pipeline"
 branch_labels = None
