@@ -48,6 +48,9 @@ def test_run_due_sends_once_to_each_matching_friend(client, runner, services, li
         3,
         0,
     )
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'linebot_broadcasts{status="sent"} 1.0' in metrics
+    assert 'linebot_broadcast_messages{outcome="delivered"} 3.0' in metrics
     # Twice: nothing more goes out.
     assert "nothing due" in runner.invoke(args=["broadcasts", "run-due"]).output
     assert len(line_api.multicasts()) == 1
