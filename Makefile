@@ -42,6 +42,8 @@ format: install
 bench: install
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/broadcast.py -n 20000
+	$(BIN)/python bench/broadcast.py -n 1000000
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from typing import Any
 
 from simulator.line_api import LineApiStandin, StandinResponse
 
@@ -36,27 +37,27 @@ class HarshStandin(LineApiStandin):
         super().__init__(channel_access_token, latency=latency)
         self.rate_per_second = rate_per_second
         self.error_rate = error_rate
-        self._random = random.Random(seed)
-        self._window: deque[float] = deque()
-        self._gate = threading.Lock()
+        self._harsh_random = random.Random(seed)
+        self._harsh_window: deque[float] = deque()
+        self._harsh_lock = threading.Lock()
         self.throttled = 0
         self.errors_before = 0
         self.errors_after = 0
 
     def _admit(self) -> bool:
-        with self._gate:
+        with self._harsh_lock:
             now = time.monotonic()
-            while self._window and now - self._window[0] >= 1.0:
-                self._window.popleft()
-            if len(self._window) >= self.rate_per_second:
+            while self._harsh_window and now - self._harsh_window[0] >= 1.0:
+                self._harsh_window.popleft()
+            if len(self._harsh_window) >= self.rate_per_second:
                 self.throttled += 1
                 return False
-            self._window.append(now)
+            self._harsh_window.append(now)
             return True
 
     def _roll(self) -> str:
-        with self._gate:
-            draw = self._random.random()
+        with self._harsh_lock:
+            draw = self._harsh_random.random()
         if draw < self.error_rate / 2:
             return "before"
         if draw < self.error_rate:
@@ -71,19 +72,20 @@ class HarshStandin(LineApiStandin):
         headers: Mapping[str, str],
         body: bytes = b"",
         query: Mapping[str, str] | None = None,
+        **extra: Any,
     ) -> StandinResponse:
         if path not in LIMITED:
-            return super().handle(method, path, headers=headers, body=body, query=query)
+            return super().handle(method, path, headers=headers, body=body, query=query, **extra)
         if not self._admit():
             return StandinResponse(429, {"message": "Too Many Requests"}, {"Retry-After": "1"})
         fate = self._roll()
         if fate == "before":
-            with self._gate:
+            with self._harsh_lock:
                 self.errors_before += 1
             return StandinResponse(500, {"message": "Internal Server Error"})
-        answer = super().handle(method, path, headers=headers, body=body, query=query)
+        answer = super().handle(method, path, headers=headers, body=body, query=query, **extra)
         if fate == "after" and answer.status < 300:
-            with self._gate:
+            with self._harsh_lock:
                 self.errors_after += 1
             return StandinResponse(500, {"message": "Internal Server Error"})
         return answer
