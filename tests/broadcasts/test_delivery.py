@@ -192,3 +192,31 @@ def test_test_send_pushes_to_the_staff_members_own_line(client, services, line_a
 
     run_until_idle(services)
     assert received(line_api, user(77)) == ["試験送信です"]
+
+
+def test_data_deletion_erases_delivery_history(client, services, line_api, webhook):
+    token = bearer(staff_token(services))
+    uid = user(5)
+    webhook.say("配信設定", uid)
+    webhook.say("同意して進む", uid)
+    webhook.say("スキップ", uid)
+    webhook.say("大田", uid)
+    webhook.say("完了", uid)
+    other = make_friend(services, 6, {"area": ["ota"]})
+    bid = create(client, token, segment={"area": ["ota"]})
+    run_due(services)
+    assert received(line_api, uid)[-1] == "伊勢原地区のお知らせ"  # after the dialog's replies
+    webhook.say("データ削除", uid)
+    done = webhook.say("削除する", uid)[0]["text"]
+    assert "配信履歴：1件" in done
+    with services.db.session() as session:
+        from bot.broadcasts.models import BroadcastRecipient
+
+        kept = session.scalars(select(BroadcastRecipient.broadcast_id)).all()
+        assert kept == [bid]  # only the other recipient's row
+        chunk = session.scalars(
+            select(OutboxMessage.recipients).where(OutboxMessage.origin == f"broadcast:{bid}")
+        ).one()
+        assert chunk == [other]
+    # Counts already settled stay; the person is simply no longer in them.
+    assert client.get(f"/api/broadcasts/{bid}", headers=token).get_json()["delivered"] == 2
