@@ -49,6 +49,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     next_index = itertools.count()  # next() on itertools.count is atomic under the GIL
     host, port, path = job["host"], int(job["port"]), job.get("path", "/callback")
     timeout = float(job.get("timeout", 30))
+    rate = float(job.get("rate", 0))  # > 0: open loop, request i leaves at start + i/rate
     deadline = time.monotonic() + float(job.get("max_seconds", 300))
 
     def worker() -> None:
@@ -58,6 +59,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
                 i = next(next_index)
                 if i >= n:
                     return
+                if rate > 0:
+                    time.sleep(max(0.0, start + i / rate - time.monotonic()))
                 body, headers = prepared[i]
                 for attempt in range(2):  # one retry: a kept-alive socket the server closed
                     t0 = time.monotonic()
@@ -85,7 +88,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         threading.Thread(target=worker, name=f"load-{k}", daemon=True)
         for k in range(int(job["concurrency"]))
     ]
-    start = time.monotonic()
+    start = time.monotonic() + (0.2 if rate > 0 else 0.0)  # open loop: threads up first
     for t in threads:
         t.start()
     for t in threads:

@@ -135,6 +135,7 @@ class LineApiStandin:
         self.strict_reply_tokens = strict_reply_tokens
         self.latency = latency
         self.jitter = jitter  # extra random latency (0..jitter s) per request
+        self.answer_delay = 0.0  # seconds between accepting a request and answering it
         self.quota: dict[str, Any] = {"type": "limited", "value": 5000}
         self.total_usage: int | None = None  # None: counted from accepted push/multicast
         self.bot_info: dict[str, Any] = {
@@ -360,7 +361,10 @@ class LineApiStandin:
         handler: _Handler = getattr(type(self), route[1])
         with self._lock:
             answer = handler(self, _Call(method, path, route[0], query, kept, parsed))
-            return self._record(method, path, query, kept, parsed, (), answer)
+            recorded = self._record(method, path, query, kept, parsed, (), answer)
+        if self.answer_delay:
+            time.sleep(self.answer_delay)  # accepted, but the client may give up waiting
+        return recorded
 
     def _reject(
         self,

@@ -84,13 +84,13 @@ def line_api(line_server: RunningStandin) -> Iterator[LineApiStandin]:
     """The stand-in, fresh for each test: records requests, can inject 429/5xx/latency."""
     standin = line_server.standin
     standin.clear()
-    standin.latency = 0.0
+    standin.latency = standin.jitter = standin.answer_delay = 0.0
     standin.strict_reply_tokens = True
     standin.quota = {"type": "limited", "value": 5000}
     standin.total_usage = None
     yield standin
     standin.clear()
-    standin.latency = 0.0
+    standin.latency = standin.jitter = standin.answer_delay = 0.0
 
 
 # --- the app --------------------------------------------------------------------------------

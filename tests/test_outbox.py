@@ -180,3 +180,18 @@ def test_with_the_fallback_off_a_late_event_is_not_run_through_the_engine(webhoo
     assert rows(services) == []
     with services.db.session() as s:
         assert s.scalar(select(WebhookEvent.handler)) == "expired"
+
+
+def test_a_reply_that_timed_out_after_line_took_it_gets_no_second_answer(webhook, services):
+    """LINE accepted the reply but answered after the client's timeout: the retry finds the
+    token used, and no fallback push follows (the person already has their answer)."""
+    webhook.line.answer_delay = 2.5  # longer than the 2 s client timeout
+    webhook.say("ドローンとは", user=USER)
+    webhook.line.answer_delay = 0.0
+    [reply] = rows(services)
+    assert reply.status == OutboxStatus.PENDING and reply.in_doubt
+    advance(services, 5)
+    webhook.drain()
+    assert [r.status for r in rows(services)] == [OutboxStatus.FAILED]
+    assert webhook.line.attempts(PUSH) == []
+    assert len(webhook.line.messages_for(USER)) == len(reply.messages)

@@ -229,3 +229,28 @@ def test_prune_deletes_old_handled_events_and_settled_outbox_rows(webhook, servi
         assert [r.origin for r in s.scalars(select(OutboxMessage))] == ["reminder:2"]
     bad = runner.invoke(args=["events", "prune", "--days", "-1"])
     assert bad.exit_code != 0 and "0 or more" in bad.output
+
+
+def test_a_feature_adds_its_own_collector_read_at_scrape_time(webhook, services):
+    from prometheus_client.core import GaugeMetricFamily
+    from sqlalchemy import func
+
+    from bot import metrics
+
+    def friends_known(services, session):
+        count = session.scalar(select(func.count()).select_from(Friend))
+        yield GaugeMetricFamily("linebot_test_friends", "Friends on record", value=count)
+
+    metrics.register(friends_known)
+    try:
+        assert (
+            metric(webhook.client.get("/metrics").get_data(as_text=True), "linebot_test_friends")
+            == 0
+        )
+        webhook.say("こんにちは", user=USER)
+        assert (
+            metric(webhook.client.get("/metrics").get_data(as_text=True), "linebot_test_friends")
+            == 1
+        )
+    finally:
+        metrics._collectors.remove(friends_known)

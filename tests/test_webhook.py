@@ -76,6 +76,8 @@ def test_redelivered_event_gets_one_reply_only(webhook, services):
     assert webhook.post(redelivery).status_code == 200
     webhook.drain()
     assert len(webhook.line.replies()) == 1
+    assert webhook.line.attempts("/v2/bot/message/reply")[0].status == 200
+    assert len(webhook.line.attempts("/v2/bot/message/reply")) == 1
     assert count(services, WebhookEvent) == 1
 
 
@@ -194,6 +196,7 @@ def test_reply_is_retried_after_429_and_500_and_delivered_once(webhook, services
         webhook.drain()
     assert len(webhook.replies_to(token)) >= 1
     assert len([r for r in webhook.line.replies() if r["replyToken"] == token]) == 1
+    assert webhook.line.attempts_after_acceptance() == []
     [reply] = replies(services)
     assert reply.status == OutboxStatus.SENT and reply.attempts == 3
 
@@ -300,6 +303,7 @@ def test_several_workers_share_the_queue_and_answer_each_event_once(webhook, ser
         t.join(30)
     answered = [r["replyToken"] for r in webhook.line.replies()]
     assert sorted(answered) == sorted(tokens)
+    assert webhook.line.attempts_after_acceptance() == [], "a reply was attempted twice"
 
 
 def test_database_outage_is_a_clear_503_so_line_redelivers(services, content, tmp_path):

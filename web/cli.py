@@ -146,11 +146,11 @@ def events_prune(days: int | None) -> None:
 
 @events_cli.command("work")
 @click.option("--threads", type=int, default=None, help="Worker threads (EVENT_WORKER_THREADS).")
-@click.option("--nice", type=int, default=10, show_default=True, help="CPU priority offset.")
+@click.option("--nice", type=int, default=0, show_default=True, help="CPU priority offset.")
 def events_work(threads: int | None, nice: int) -> None:
-    """Handle events and send replies until stopped: the Procfile's `worker` process."""
-    # LINE gives the webhook 2 seconds; a reply may wait a moment. On a shared machine the
-    # web processes get the CPU first.
+    """Handle events and send to LINE until stopped: the Procfile's `worker` process."""
+    # Not lowered by default: a niced worker on a busy machine starves the answers, and on
+    # SQLite one holding the write lock while descheduled stalls the webhook behind it.
     if nice:
         os.nice(nice)
     svc = services()

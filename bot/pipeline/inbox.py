@@ -13,6 +13,7 @@ lease token, so a worker that lost its lease changes nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, FollowEvent, UnfollowEvent
-from sqlalchemy import JSON, Connection, and_, bindparam, exists, or_, select, update
+from sqlalchemy import JSON, Boolean, Connection, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,29 +94,43 @@ def record(services: Services, body: str, signature: str | None) -> Recorded:
     return Recorded(received=len(events), new=new)
 
 
+@functools.cache
+def _insert_statement(dialect: str) -> Any:
+    """Built once per dialect: on the request path, building costs more than inserting."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(E)
+        .values(
+            webhook_event_id=bindparam("key"),
+            event_type=bindparam("type"),
+            user_key=bindparam("user"),
+            payload=bindparam("payload", type_=JSON),
+            status=EventStatus.PENDING,
+            attempts=0,
+            received_at=bindparam("now", type_=UTCDateTime),
+            event_time=bindparam("at", type_=UTCDateTime),
+            redelivery=bindparam("again", type_=Boolean),
+        )
+        .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+        .returning(E.c.id)
+    )
+
+
 def _insert_once(conn: Connection, raw: dict[str, Any], now: datetime) -> int:
     source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
     user_id = source.get("userId") if isinstance(source.get("userId"), str) else None
     context = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
     values = {
-        "webhook_event_id": _event_key(raw),
-        "event_type": str(raw.get("type", "unknown"))[:32],
-        "user_key": user_id[:64] if user_id else None,
+        "key": _event_key(raw),
+        "type": str(raw.get("type", "unknown"))[:32],
+        "user": user_id[:64] if user_id else None,
         "payload": raw,
-        "status": EventStatus.PENDING,
-        "attempts": 0,
-        "received_at": now,
-        "event_time": event_time(raw),
-        "redelivery": context.get("isRedelivery") is True,
+        "now": now,
+        "at": event_time(raw),
+        "again": context.get("isRedelivery") is True,
     }
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(WebhookEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-        .returning(WebhookEvent.id)
-    )
-    return 1 if conn.execute(stmt).scalar_one_or_none() is not None else 0
+    stmt = _insert_statement(conn.dialect.name)
+    return 1 if conn.execute(stmt, values).scalar_one_or_none() is not None else 0
 
 
 def _event_key(raw: dict[str, Any]) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Boolean, Integer, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import database_now
@@ -260,7 +260,8 @@ def claim(services: Services, limit: int) -> list[Claimed]:
                 locked_until=now + timedelta(seconds=services.settings.lease_seconds),
                 lease_token=token,
                 attempts=T.c.attempts + 1,
-                in_doubt=T.c.status == OutboxStatus.SENDING,
+                # An attempt whose worker died mid-send may have reached LINE.
+                in_doubt=or_(T.c.in_doubt, T.c.status == OutboxStatus.SENDING),
             )
             .returning(
                 T.c.id,
@@ -353,16 +354,21 @@ class Outcome:
     status: OutboxStatus
     error: str | None = None
     retry_in: float | None = None  # seconds, for PENDING
+    in_doubt: bool = False  # LINE may have taken it (timeout): no fallback push from now on
+
+
+# urllib3 errors raised before anything was sent: the outcome is known (not sent).
+_NOT_SENT = frozenset({"NewConnectionError", "ConnectTimeoutError", "NameResolutionError"})
 
 
 def send(services: Services, item: Claimed) -> str:
     """Send one claimed row through LINE and settle it. Returns the status written, or
     "lost" when the lease had been taken over (nothing written)."""
-    outcome = _attempt(services, item)
+    outcome = attempt(services, item)
     return settle(services, item, outcome)
 
 
-def _attempt(services: Services, item: Claimed) -> Outcome:
+def attempt(services: Services, item: Claimed) -> Outcome:
     line = services.line
     if item.deadline_at is not None and item.claimed_at > item.deadline_at:
         return Outcome(OutboxStatus.EXPIRED, "reply window passed before sending")
@@ -385,7 +391,9 @@ def _attempt(services: Services, item: Claimed) -> Outcome:
             services.quota.spent()
             return Outcome(OutboxStatus.REFUSED, str(e))
         if e.retryable:
-            return Outcome(OutboxStatus.PENDING, str(e), backoff(item.attempts, e.retry_after))
+            doubt = e.status is None and e.message not in _NOT_SENT
+            wait = backoff(item.attempts, e.retry_after)
+            return Outcome(OutboxStatus.PENDING, str(e), wait, in_doubt=doubt)
         return Outcome(OutboxStatus.FAILED, str(e))
     except ValueError as e:  # a row that can never be sent (bad recipients)
         return Outcome(OutboxStatus.FAILED, str(e))
@@ -401,9 +409,23 @@ def backoff(attempts: int, retry_after: float | None) -> float:
 
 
 def settle(services: Services, item: Claimed, outcome: Outcome) -> str:
-    """Write the outcome of one attempt, if the row is still ours (lease token in the
-    WHERE). A reply that failed or expired in a one-to-one chat gets its push fallback here,
-    in the same transaction."""
+    """Write the outcome of one attempt (see settle_many)."""
+    return settle_many(services, [(item, outcome)])[0]
+
+
+def settle_many(services: Services, results: Sequence[tuple[Claimed, Outcome]]) -> list[str]:
+    """Write the outcomes of several attempts in one transaction, each only if its row is
+    still ours (lease token in the WHERE). A reply that failed or expired in a one-to-one
+    chat gets its push fallback here, in the same transaction. Returns the statuses written
+    ("lost" where the lease had been taken over)."""
+    written_statuses = []
+    with services.db.session() as session:
+        for item, outcome in results:
+            written_statuses.append(_settle_one(services, session, item, outcome))
+    return written_statuses
+
+
+def _settle_one(services: Services, session: Session, item: Claimed, outcome: Outcome) -> str:
     # The database's clock, as read at the claim plus the time elapsed here since: one
     # query less per send.
     now = item.claimed_at + timedelta(seconds=time.monotonic() - item.claimed_mono)
@@ -417,31 +439,31 @@ def settle(services: Services, item: Claimed, outcome: Outcome) -> str:
     latency = None
     if sent and item.event_time is not None:
         latency = int((now - item.event_time).total_seconds() * 1000)
-    with services.db.session() as session:
-        written = session.execute(
-            _SETTLE,
-            {
-                "row": item.id,
-                "token": item.lease_token,
-                "status": status,
-                "error": error,
-                "next_at": retry_at,
-                "sent_at": now if sent else None,
-                "latency": latency,
-            },
-        ).rowcount
-        if written != 1:
-            log.warning("outbox %s: lease lost before settling; left to its new owner", item.id)
-            return "lost"
-        if _needs_fallback(services, item, status, error):
-            enqueue_fallback(
-                session,
-                now=now,
-                event_id=item.event_id,
-                user_id=item.fallback_to or "",
-                messages=item.messages,
-                event_time=item.event_time,
-            )
+    written = session.execute(
+        _SETTLE,
+        {
+            "row": item.id,
+            "token": item.lease_token,
+            "status": status,
+            "error": error,
+            "doubt": outcome.in_doubt,
+            "next_at": retry_at,
+            "sent_at": now if sent else None,
+            "latency": latency,
+        },
+    ).rowcount
+    if written != 1:
+        log.warning("outbox %s: lease lost before settling; left to its new owner", item.id)
+        return "lost"
+    if _needs_fallback(services, item, status, outcome.in_doubt):
+        enqueue_fallback(
+            session,
+            now=now,
+            event_id=item.event_id,
+            user_id=item.fallback_to or "",
+            messages=item.messages,
+            event_time=item.event_time,
+        )
     return str(status)
 
 
@@ -457,6 +479,7 @@ _SETTLE = (
         status=bindparam("status"),
         locked_until=None,
         last_error=bindparam("error"),
+        in_doubt=or_(T.c.in_doubt, bindparam("doubt", type_=Boolean)),
         next_attempt_at=func.coalesce(
             bindparam("next_at", type_=UTCDateTime), T.c.next_attempt_at
         ),
@@ -467,19 +490,18 @@ _SETTLE = (
 
 
 def _needs_fallback(
-    services: Services, item: Claimed, status: OutboxStatus, error: str | None
+    services: Services, item: Claimed, status: OutboxStatus, in_doubt: bool
 ) -> bool:
     if item.kind != OutboxKind.REPLY or not item.fallback_to:
         return False
     if not services.settings.push_fallback:
         return False
-    if status == OutboxStatus.EXPIRED:
-        return True
-    if status != OutboxStatus.FAILED:
+    if status not in (OutboxStatus.EXPIRED, OutboxStatus.FAILED):
         return False
-    # After a crash mid-send, "invalid reply token" most likely means the lost attempt was
-    # accepted (tokens are single-use): a push now would answer the person twice.
-    return not (item.in_doubt and "reply token" in (error or "").lower())
+    # After an attempt whose outcome is unknown (its worker died mid-send, or LINE did not
+    # answer in time), the reply may well have reached the person (tokens are single-use, so
+    # later attempts fail): a push now could answer them twice. Better one answer than two.
+    return not (item.in_doubt or in_doubt)
 
 
 def send_all(services: Services, items: Sequence[Claimed]) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -51,6 +52,7 @@ class EventWorker:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._settled: queue.Queue[tuple[outbox.Claimed, outbox.Outcome]] = queue.Queue()
         self._pid: int | None = None
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
@@ -69,7 +71,11 @@ class EventWorker:
             self._in_flight = 0
             self._pool = ThreadPoolExecutor(self.send_slots, thread_name_prefix="line-send")
             targets = [(f"answer-{i}", self._answer_loop) for i in range(self.threads)]
-            targets += [("outbox", self._outbox_loop), ("heartbeat", self._heartbeat_loop)]
+            targets += [
+                ("outbox", self._outbox_loop),
+                ("settle", self._settle_loop),
+                ("heartbeat", self._heartbeat_loop),
+            ]
             self._threads = [
                 threading.Thread(target=fn, name=f"pipeline-{name}", daemon=True)
                 for name, fn in targets
@@ -83,13 +89,17 @@ class EventWorker:
         self._events_ready.set()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop claiming, let the sends in flight finish and settle, then stop."""
         self._stop.set()
         self._events_ready.set()
         self._outbox_ready.set()
-        for t in self._threads:
+        claimers = [t for t in self._threads if "answer" in t.name or "outbox" in t.name]
+        for t in claimers:  # no new claims, so nothing new for the pool
             t.join(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=False)
+        for t in self._threads:  # the settle thread writes what the pool finished
+            t.join(timeout)
         self._forget_heartbeat()
         self._pid = None
 
@@ -132,15 +142,37 @@ class EventWorker:
 
     def _send(self, item: outbox.Claimed) -> None:
         try:
-            outbox.send(self.services, item)
+            self._settled.put((item, outbox.attempt(self.services, item)))
         except Exception:
             # The row stays claimed; its lease runs out and another attempt is made.
             log.exception("outbox %s: send failed", item.id)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-            self._outbox_ready.set()  # a slot is free
-            self._events_ready.set()  # that person's next event may be claimable now
+            self._slot_free(1)
+
+    def _settle_loop(self) -> None:
+        """Write the outcomes of finished sends, as many as are waiting, in one transaction
+        (on SQLite every write transaction takes the database's one write lock)."""
+        while not (self._stop.is_set() and self._settled.empty() and not self._in_flight):
+            try:
+                batch = [self._settled.get(timeout=self.poll_seconds)]
+            except queue.Empty:
+                continue
+            while len(batch) < 64:
+                try:
+                    batch.append(self._settled.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                outbox.settle_many(self.services, batch)
+            except Exception:
+                # Left claimed: the leases run out and the rows are attempted again.
+                log.exception("settling %d outbox row(s) failed", len(batch))
+            self._slot_free(len(batch))
+
+    def _slot_free(self, count: int) -> None:
+        with self._lock:
+            self._in_flight -= count
+        self._outbox_ready.set()  # a slot is free
+        self._events_ready.set()  # that person's next event may be claimable now
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():
