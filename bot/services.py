@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -85,4 +86,7 @@ class Services:
         """Load content and build the answer engine now, not on a citizen's first question."""
         started = time.perf_counter()
         _ = self.plan, self.replies, self.renderer, self.engine, self.dispatcher
+        # content, engine and replies live as long as the process: keep them out of the
+        # garbage collector's passes (fewer pauses while answering)
+        gc.freeze()
         log.info("content and answer engine ready in %.2fs", time.perf_counter() - started)

@@ -47,6 +47,24 @@ def test_ask_jsonl_keeps_its_documented_shape_and_order(runner):
     assert not hello["confident"] and hello["text"]
 
 
+def test_ask_jsonl_text_opens_with_the_answer_sentence(runner):
+    questions = [
+        "令和6年度のマイナンバーカードの交付率の目標は？",
+        "マイナンバーカードの暗証番号を忘れた",
+    ]
+    result = runner.invoke(args=["ask", "--jsonl"], input="\n".join(questions) + "\n")
+    assert result.exit_code == 0, result.output
+    figure, near = [json.loads(line) for line in result.output.splitlines() if line[:1] == "{"]
+    assert figure["confident"] and figure["answers"][0]["id"] == "1-2"
+    assert figure["text"].startswith(
+        "令和6年度の「マイナンバーカードの交付率」の目標は90%です（令和4年度2月末時点 64.8%）。"
+    )
+    assert "【取組 1-2】" in figure["text"]  # then the full text
+    assert not near["confident"]
+    assert near["answers"][0]["id"] == "1-2"  # the related initiative
+    assert "載っていません" in near["text"] and "戸籍住民課" in near["text"]
+
+
 def test_ask_without_a_question_is_a_clear_usage_error(runner):
     result = runner.invoke(args=["ask"])
     assert result.exit_code != 0 and "QUESTION" in result.output

@@ -42,6 +42,7 @@ def content_check() -> None:
     """Validate every content file and print a summary (exit 1 with the errors if invalid)."""
     from bot.answers import load_rules
     from bot.content import load_plan, load_replies
+    from bot.departments import load_directory
     from bot.richmenu import load_spec
 
     try:
@@ -52,6 +53,7 @@ def content_check() -> None:
         from bot.segments.vocabulary import load_vocabulary
 
         vocab = load_vocabulary()
+        directory = load_directory()
     except ContentError as e:
         click.echo(f"content is invalid:\n{e}", err=True)
         sys.exit(1)
@@ -76,6 +78,7 @@ def content_check() -> None:
     )
     options = sum(len(a.options) for a in vocab.attributes)
     click.echo(f"配信設定の属性 {len(vocab.attributes)}件 / 選択肢 {options}件")
+    click.echo(f"担当課 {len(directory.departments)}件")
     click.echo("OK")
 
 

@@ -22,11 +22,13 @@ about 2 s of start-up (see README, "The answer engine").
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from bot.answers.english import EnglishIndex, EnglishWords, load_english
 from bot.answers.facets import FacetRules, Facets
 from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
@@ -56,6 +58,7 @@ Intent = Literal[
     "empty",
 ]
 MAX_MATCHES = 5
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 NO_FACETS = Facets()
 
 
@@ -99,10 +102,14 @@ class AnswerEngine:
 
     BARE_TERM_BONUS = 0.02  # ties between a term and an initiative go to the term
     MENU_WORD_MAX = 20  # longer messages are questions, never a typed menu word
-    TERM_NAMED = 0.75  # a term's name matches the question this well: 「〜とは」 may lean to it
+    TERM_NAMED = 0.6  # a term's name matches the question this well: 「〜とは」 may lean to it
 
     def __init__(
-        self, plan: Plan, rules: AnsweringRules, semantic: SemanticStage | None = None
+        self,
+        plan: Plan,
+        rules: AnsweringRules,
+        semantic: SemanticStage | None = None,
+        english: EnglishWords | None = None,
     ) -> None:
         self.plan = plan
         self.rules = rules
@@ -114,9 +121,15 @@ class AnswerEngine:
         self.docs: list[Doc] = plan_docs(plan)
         self.lexical = LexicalIndex(self.docs, self.analyzer, rules.field_weights)
         self.names = NameIndex(self.docs, self.analyzer)
+        # English questions: content/english.yaml plus the Latin names the plan uses (LINE)
+        self.english = EnglishIndex(
+            [(d.kind, d.id) for d in self.docs],
+            english if english is not None else load_english(),
+            [" ".join(_LATIN_NAME.findall(" ".join(d.names))) for d in self.docs],
+        )
         self.intents = IntentRules(rules)
         self.facet_rules = FacetRules(rules)
-        self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules))
+        self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules), self.names.parts())
         self.semantic = semantic
         # words the plan marks with ※ but defines nowhere -> the initiative that uses them;
         # each is known by its own spelling and by its synonyms' (イーマフ)
@@ -151,10 +164,12 @@ class AnswerEngine:
         semantic: "off" (lexical only), "background" (the second scorer loads in a thread
         and joins when ready: the web and worker processes) or "sync" (load now: benchmarks,
         evaluation)."""
-        stage = None
-        if semantic != "off":
-            stage = SemanticStage(semantic_documents(plan), background=semantic != "sync")
-        return cls(plan, rules or load_rules(), stage)
+        engine = cls(plan, rules or load_rules())
+        if semantic != "off":  # after the build, so the two do not compete for the CPU
+            engine.semantic = SemanticStage(
+                semantic_documents(plan), engine.vocabulary(), background=semantic != "sync"
+            )
+        return engine
 
     def _link_pairs(self, plan: Plan) -> set[tuple[int, int]]:
         """(term, initiative) pairs that name the same thing: not rivals for the margin."""
@@ -242,11 +257,21 @@ class AnswerEngine:
         """The second scorer's nearest document is the lexical favourite (or its partner)."""
         if self.semantic is None:
             return False
-        found = self.semantic.nearest(text)
+        found = self.semantic.nearest(ranked.tokens)
         if found is None:
             return False
         first = int(ranked.order[0])
         return found[0] == first
+
+    def vocabulary(self) -> dict[str, str]:
+        """Content-word key -> its dictionary form, for every word of the documents' texts
+        and the synonyms' canonical words: what the second scorer embeds once."""
+        words: dict[str, str] = {}
+        texts = [*semantic_documents(self.plan), *(g.canonical for g in self.plan.synonyms)]
+        for text in texts:
+            for key, form in self.analyzer.content_words(self.analyzer.prepare(text)):
+                words.setdefault(key, form)
+        return words
 
     def _marked_word(self, text: str) -> tuple[str, str] | None:
         """(initiative id, word) when the question names a ※ word the glossary lacks."""
@@ -339,6 +364,8 @@ class AnswerEngine:
         scores = 0.87 * np.maximum(name, lexical) + 0.13 * np.minimum(name, lexical)
         if bm.max() > 0:
             scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
+        if facets.english:  # the English path: English keywords, stems, stop words
+            scores = np.maximum(scores, self.english.score(text))
         scores = np.clip(scores, 0.0, 1.0)
         lean = self.intents.lean(text).direction
         if facets.facet in ("figure", "when", "department") or marked is not None:
@@ -388,9 +415,10 @@ class AnswerEngine:
     def _matches(self, ranked: _Ranked, intent: Intent) -> tuple[Match, ...]:
         limit = 3 if intent == "candidates" else MAX_MATCHES
         out = []
-        for j in ranked.order[:limit]:
-            doc = self.docs[int(j)]
-            score = round(float(ranked.scores[int(j)]), 4)
+        top = ranked.order[:limit].tolist()
+        for j, raw in zip(top, ranked.scores[top].tolist(), strict=True):
+            doc = self.docs[j]
+            score = round(raw, 4)
             if intent == "fallback" and score <= 0:
                 break
             out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]

@@ -70,6 +70,7 @@ class FacetRules:
         self._weak = {n.kind for n in rules.nearmiss if n.weak}
         self._safety = _compile(rules.safety.patterns)
         self._menu = [(m.name, _compile(m.patterns)) for m in rules.menu]
+        self._any_menu = _compile(tuple(p for m in rules.menu for p in m.patterns))
         self._policy = [re.compile(pattern_fold(p)) for p in rules.policy]
         self.today = today
 
@@ -128,6 +129,8 @@ class FacetRules:
 
     def menu(self, question: str, only: Callable[[re.Pattern[str], str], bool]) -> str | None:
         """The menu page a typed word opens, when the message is that word and fillers."""
+        if self._any_menu is None or not self._any_menu.search(pattern_fold(question)):
+            return None
         for name, pattern in self._menu:
             if pattern is not None and only(pattern, question):
                 return name

@@ -184,6 +184,10 @@ class NameIndex:
         # per position instead of one per position and name length
         self._heads = frozenset(k[:2] for k in keys)
 
+    def parts(self) -> frozenset[str]:
+        """Every piece (2+ characters) of every name key, names and readings alike."""
+        return frozenset(self._within)
+
     def score(self, core: str) -> np.ndarray:
         """Per document 0..1: 1 = the question is exactly a name of it.
 

@@ -168,11 +168,20 @@ class SynonymTable:
         lookup: dict[str, str] = self._lookup  # type: ignore[attr-defined]
 
         def repl(m: re.Match[str]) -> str:
+            canonical = lookup[m.group(0)]
+            if self._inside(text, m.start(), m.end(), canonical):
+                return m.group(0)  # 安心メール inside いせはらくらし安心メール stays
             if self._whole(text, m.start(), m.end(), m.group(0)):
-                return lookup[m.group(0)]
+                return canonical
             return m.group(0)
 
         return pattern.sub(repl, text)
+
+    @staticmethod
+    def _inside(text: str, start: int, end: int, canonical: str) -> bool:
+        """The match lies inside an occurrence of its own canonical word."""
+        at = text.find(canonical, max(0, end - len(canonical)), start + len(canonical))
+        return at != -1 and at <= start and at + len(canonical) >= end
 
     @staticmethod
     def _whole(text: str, start: int, end: int, variant: str) -> bool:
@@ -271,6 +280,16 @@ class Analyzer:
                 prev = None
         return words, phrases
 
+    def content_words(self, prepared: str) -> list[tuple[str, str]]:
+        """(key, dictionary form) of the content words of already `prepare`d text."""
+        out = []
+        for m in self._tok.tokenize(prepared, self._mode):
+            pos = m.part_of_speech()
+            key = fold_key(m.normalized_form())
+            if pos[0] in _KEEP_POS and pos[1] not in _DROP_POS2 and key:
+                out.append((key, m.normalized_form()))
+        return out
+
     def nouns(self, text: str) -> list[tuple[str, str, str]]:
         """(surface, katakana reading, part of speech) of each morpheme of `text`."""
         return [
@@ -286,6 +305,7 @@ class Analyzer:
 # --- kana-only questions ----------------------------------------------------------------------
 
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096ー]{5,}")
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 
 
 class KanaReader:
@@ -300,8 +320,14 @@ class KanaReader:
     MIN_READING = 2
     MIN_COVER = 0.6
     SURE_READING = 4  # a reading this long is rewritten even inside an unexplained run
+    MAX_KANJI = 2  # a question with more kanji is not "typed in kana"
 
-    def __init__(self, analyzer: Analyzer, texts: Iterable[str]) -> None:
+    def __init__(
+        self, analyzer: Analyzer, texts: Iterable[str], names: Iterable[str] = ()
+    ) -> None:
+        # a run that spells (part of) a name as typed is left alone (ようはいりょしゃ is
+        # matched whole by its reading; いせはらくらし is part of a headword)
+        self.name_parts = frozenset(names)
         words: dict[str, str] = {}
         for text in texts:
             for surface, reading, pos in analyzer.nouns(text):
@@ -311,12 +337,18 @@ class KanaReader:
         self.longest = max((len(r) for r in words), default=0)
 
     def rewrite(self, text: str) -> str:
-        if not self.words or not _HIRAGANA_RUN.search(text):
+        """`text` with its long kana runs spelt in the plan's words, when it is typed in kana
+        (a question with kanji has its hiragana runs as grammar, not compounds)."""
+        if not self.words or len(_KANJI.findall(text)) > self.MAX_KANJI:
+            return text
+        if not _HIRAGANA_RUN.search(text):
             return text
         return _HIRAGANA_RUN.sub(lambda m: self._run(m.group(0)), text)
 
     def _run(self, run: str) -> str:
         """The run rewritten where readings explain most of it; else only its long words."""
+        if fold_key(run) in self.name_parts:
+            return run
         rewritten, covered = self._greedy(run, self.MIN_READING)
         if covered >= self.MIN_COVER * len(run):
             return rewritten

@@ -173,13 +173,13 @@ def test_engine_is_safe_to_share_between_worker_threads(engine: AnswerEngine) ->
 
 # --- the second scorer (bot/answers/semantic.py): both paths --------------------------------
 
-UNSURE = "文化財をネットで見られるようになる？"  # lexically a 「もしかして」 with 3-8 first
+UNSURE = "雨量計を増やす計画はありますか"  # lexically a 「もしかして」 with 3-1 first
 
 
 def test_without_the_model_the_engine_answers_lexically(engine: AnswerEngine) -> None:
     assert engine.semantic is None
     result = engine.ask(UNSURE)
-    assert result.intent == "candidates" and _best(result) == ("initiative", "3-8")
+    assert result.intent == "candidates" and _best(result) == ("initiative", "3-1")
 
 
 def test_an_absent_model_leaves_the_lexical_answer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +196,7 @@ def test_the_model_turns_an_agreeing_maybe_into_the_answer() -> None:
     eng = AnswerEngine.from_content(load_plan(), load_rules(), semantic="sync")
     assert eng.semantic is not None and eng.semantic.ready
     result = eng.ask(UNSURE)
-    assert result.intent == "answer" and _best(result) == ("initiative", "3-8")
+    assert result.intent == "answer" and _best(result) == ("initiative", "3-1")
     # it never overrides a confident lexical answer or a decline
     assert _best(eng.ask("ドローンとは")) == ("term", "ドローン")
     assert eng.ask("明日の天気は？").intent == "offtopic"

@@ -114,3 +114,31 @@ def test_a_feature_replies_module_plugs_in_through_part() -> None:
     reply = part.hello()
     assert reply is part.hello()  # memoised
     assert reply[0].text == renderer.t("greeting")
+
+
+def test_departments_error_names_the_department(tmp_path: Path) -> None:
+    from bot.departments import load_directory
+
+    content = _copy(tmp_path)
+
+    def edit(data: dict) -> None:
+        data["departments"][1]["phone"] = "0120-xx"
+
+    _edit(content / "departments.yaml", edit)
+    with pytest.raises(ContentError) as exc:
+        load_directory(content)
+    assert "departments.yaml" in str(exc.value)
+    assert "name=戸籍住民課" in str(exc.value)
+
+
+def test_departments_give_a_phone_only_where_one_was_supplied() -> None:
+    from bot.departments import load_directory
+
+    plan = load_plan()
+    directory = load_directory()
+    phones = {d.name: d.phone for d in directory.departments if d.phone}
+    assert phones == {"情報政策課": plan.contact["phone"]}  # the plan's one number
+    named = {d.name for d in directory.departments}
+    for ini in plan.initiatives:  # every desk the plan names can be found
+        for name in ini.departments:
+            assert directory.get(name).name in named | {name}
