@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Tokyo")
 JOBS_TABLE = "apscheduler_jobs"
 # Modules whose import registers jobs (each calls `register`). Add yours here.
-JOB_MODULES: list[str] = ["bot.broadcasts.jobs"]
+JOB_MODULES: list[str] = ["bot.broadcasts.jobs", "bot.maintenance_jobs"]
 
 # APScheduler creates this table itself; declaring the same table in our metadata lets
 # Alembic create it and keeps `compare_metadata` clean.
