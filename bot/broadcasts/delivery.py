@@ -19,17 +19,19 @@ nothing is sent twice.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import case, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.broadcasts import timing
@@ -40,7 +42,7 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     Repeat,
 )
-from bot.line import LineApiError
+from bot.line import LineApiError, Quota
 from bot.models import Friend, OutboxMessage, OutboxStatus
 from bot.pipeline import outbox
 from bot.segments import query
@@ -81,9 +83,8 @@ class QuotaExceeded(Exception):
     """The month's message quota cannot cover the broadcast (message for staff)."""
 
 
-def check_quota(services: Services, recipients: int) -> None:
+def check_quota(quota: Quota, recipients: int) -> None:
     """Raise QuotaExceeded when LINE's quota would be exceeded; pass when unlimited."""
-    quota = services.line.quota()
     if quota.limit is not None and quota.used + recipients > quota.limit:
         raise QuotaExceeded(
             f"今月の送信可能数を超えるため送信しませんでした（上限 {quota.limit:,}通、"
@@ -93,28 +94,33 @@ def check_quota(services: Services, recipients: int) -> None:
 
 def start(services: Services, broadcast_id: int) -> int | None:
     """Start a due broadcast; returns the id being sent (an occurrence for a repeating one),
-    or None when it is not due, was started by someone else, or was refused."""
+    or None when it is not due, was started by someone else, or was refused.
+
+    The month's quota is read from LINE while the database fixes the recipients; the
+    transaction commits only when the quota covers them (else it rolls back and the
+    broadcast is refused), so the audience is counted once, by the INSERT itself."""
     with services.db.session() as session:
         row = session.get(Broadcast, broadcast_id)
         if row is None or row.status != BroadcastStatus.SCHEDULED:
             return None
         segment, due_at, repeat = dict(row.segment), row.send_at, row.repeat
-        expected = query.count(session, segment)
-    try:
-        check_quota(services, expected)
-    except QuotaExceeded as e:
-        return _refuse(services, broadcast_id, due_at, repeat, str(e))
-    except LineApiError as e:
-        # Without the quota we do not send blind; the next run tries again.
-        log.warning("broadcast %s: quota unavailable (%s); left scheduled", broadcast_id, e)
-        return None
-    with services.db.session() as session:
-        now = services.now(session)
-        target = _claim(session, broadcast_id, due_at, repeat, now)
-        if target is None:
+    with ThreadPoolExecutor(1, thread_name_prefix="broadcast-quota") as pool:
+        quota = pool.submit(services.line.quota)
+        try:
+            with services.db.session() as session:
+                now = services.now(session)
+                target = _claim(session, broadcast_id, due_at, repeat, now)
+                if target is None:
+                    return None
+                total = _fix_recipients(session, target, segment, now)
+                check_quota(quota.result(), total)  # raises: nothing above is kept
+                return target.id
+        except QuotaExceeded as e:
+            return _refuse(services, broadcast_id, due_at, repeat, str(e))
+        except LineApiError as e:
+            # Without the quota we do not send blind; the next run tries again.
+            log.warning("broadcast %s: quota unavailable (%s); left scheduled", broadcast_id, e)
             return None
-        _fix_recipients(session, target, segment, now)
-        return target.id
 
 
 def _claim(
@@ -165,55 +171,152 @@ def _claim(
 
 def _fix_recipients(
     session: Session, row: Broadcast, segment: query.Segment, now: datetime
-) -> None:
-    """Recipients as of now, numbered into chunks, and one outbox multicast per chunk."""
+) -> int:
+    """Recipients as of now (one INSERT … SELECT: the audience is decided at one moment),
+    numbered into chunks of ≤ 500 in friend-id order; returns how many. Their chunks are
+    queued afterwards, batch by batch (`queue_chunks`), while the first ones are sent."""
     found = query.recipients(segment).order_by(None).subquery()
     number = (func.row_number().over(order_by=found.c.id) - 1) // CHUNK  # integer division
-    session.execute(
+    total = session.execute(
         BroadcastRecipient.__table__.insert().from_select(
             ["broadcast_id", "friend_id", "chunk"],
             select(literal(row.id), found.c.id, number),
         )
-    )
-    total = (
-        session.scalar(
-            select(func.count())
-            .select_from(BroadcastRecipient)
-            .where(BroadcastRecipient.broadcast_id == row.id)
+    ).rowcount
+    if total < 0:  # the driver did not say (psycopg with an INSERT … SELECT): count them
+        total = (
+            session.scalar(
+                select(func.count())
+                .select_from(BroadcastRecipient)
+                .where(BroadcastRecipient.broadcast_id == row.id)
+            )
+            or 0
         )
-        or 0
-    )
-    messages = messages_for(row.text)
-    chunks: list[dict[str, int]] = []
-    for chunk, ids in _chunk_lists(session, row.id):
-        outbox_id = outbox.enqueue_multicast(session, ids, messages, origin=origin(row.id))
-        chunks.append(
-            {"broadcast_id": row.id, "chunk": chunk, "outbox_id": outbox_id, "size": len(ids)}
-        )
-    if chunks:
-        session.execute(BroadcastChunk.__table__.insert(), chunks)
     row.recipients = total
     if total == 0:
         row.status = BroadcastStatus.SENT
         row.finished_at = now
+    return total
 
 
-def _chunk_lists(session: Session, broadcast_id: int) -> Iterator[tuple[int, list[str]]]:
-    """(chunk, LINE user ids) for every chunk, aggregated by the database (2,000 rows for a
-    million recipients instead of a million through Python)."""
-    conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    agg = func.array_agg if postgres else func.json_group_array
-    rows = conn.execute(
-        select(BroadcastRecipient.chunk, agg(Friend.line_user_id))
+# --- 2. queue the chunks (in batches, beside the sending) ---------------------------------
+
+# Chunks per transaction: a few first so sending starts at once, then more per batch (each
+# batch is one short write transaction; on SQLite the senders' settles wait for it).
+FIRST_BATCH = 4
+LARGEST_BATCH = 64
+
+
+def expected_chunks(recipients: int | None) -> int:
+    return -(-(recipients or 0) // CHUNK)
+
+
+def queue_chunks(services: Services, broadcast_id: int) -> int:
+    """Queue every chunk of a sending broadcast not queued yet, one outbox multicast per
+    chunk (its X-Line-Retry-Key stored with it), a batch per transaction; returns the chunks
+    this call queued. Resumable: after a crash the next run carries on after the last
+    committed batch. Two runners never queue a chunk twice: the chunk table's primary key
+    (broadcast, chunk) makes the second one's batch roll back, and it stops."""
+    with services.db.session() as session:
+        row = session.get(Broadcast, broadcast_id)
+        if row is None or row.status != BroadcastStatus.SENDING:
+            return 0
+        expected = expected_chunks(row.recipients)
+        messages = messages_for(row.text)
+        done = session.scalar(
+            select(func.max(BroadcastChunk.chunk)).where(
+                BroadcastChunk.broadcast_id == broadcast_id
+            )
+        )
+        next_chunk = -1 if done is None else done
+        next_chunk += 1
+        last_friend = -1
+        if 0 < next_chunk < expected:  # resuming: after the last queued chunk's recipients
+            last_friend = session.scalar(
+                select(func.max(BroadcastRecipient.friend_id)).where(
+                    BroadcastRecipient.broadcast_id == broadcast_id,
+                    BroadcastRecipient.chunk < next_chunk,
+                )
+            )
+            last_friend = -1 if last_friend is None else last_friend
+    queued, batch = 0, FIRST_BATCH
+    while next_chunk < expected:
+        try:
+            with services.db.session() as session:
+                next_chunk, last_friend, count = _queue_batch(
+                    session, broadcast_id, messages, next_chunk, last_friend, batch, expected
+                )
+        except IntegrityError:
+            log.info("broadcast %s: another runner is queueing its chunks", broadcast_id)
+            return queued
+        queued += count
+        batch = min(batch * 2, LARGEST_BATCH)
+    return queued
+
+
+def _queue_batch(
+    session: Session,
+    broadcast_id: int,
+    messages: list[dict[str, Any]],
+    next_chunk: int,
+    last_friend: int,
+    batch: int,
+    expected: int,
+) -> tuple[int, int, int]:
+    """Queue up to `batch` chunks from `next_chunk` on (recipients after friend id
+    `last_friend`); returns the next chunk, the last friend id queued and the chunks queued.
+
+    Rows are read in primary-key order (broadcast, friend), so each batch reads only its own
+    recipients. A chunk whose recipients were all erased meanwhile (データ削除) is recorded
+    with size 0 and no outbox row, so the broadcast still knows it is fully queued."""
+    limit = batch * CHUNK
+    rows = session.execute(
+        select(BroadcastRecipient.friend_id, BroadcastRecipient.chunk, Friend.line_user_id)
         .join(Friend, Friend.id == BroadcastRecipient.friend_id)
-        .where(BroadcastRecipient.broadcast_id == broadcast_id)
-        .group_by(BroadcastRecipient.chunk)
-        .order_by(BroadcastRecipient.chunk)
-        .execution_options(yield_per=20)  # streamed: memory stays flat at any size
-    )
-    for chunk, ids in rows:
-        yield chunk, list(ids) if postgres else json.loads(ids)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.friend_id > last_friend,
+        )
+        .order_by(BroadcastRecipient.friend_id)
+        .limit(limit)
+    ).all()
+    groups: list[tuple[int, int, list[str]]] = []  # (chunk, last friend id, LINE ids)
+    for friend_id, chunk, line_user_id in rows:
+        if groups and groups[-1][0] == chunk:
+            groups[-1][2].append(line_user_id)
+            groups[-1] = (chunk, friend_id, groups[-1][2])
+        else:
+            groups.append((chunk, friend_id, [line_user_id]))
+    final = len(rows) < limit
+    if not final:
+        groups.pop()  # may continue past the limit: read again with the next batch
+    chunks: list[dict[str, int]] = []
+
+    def empty_until(stop: int) -> None:
+        nonlocal next_chunk
+        while next_chunk < stop:
+            chunks.append(
+                {"broadcast_id": broadcast_id, "chunk": next_chunk, "outbox_id": 0, "size": 0}
+            )
+            next_chunk += 1
+
+    for chunk, friend_id, ids in groups:
+        empty_until(chunk)
+        outbox_id = outbox.enqueue_multicast(session, ids, messages, origin=origin(broadcast_id))
+        chunks.append(
+            {
+                "broadcast_id": broadcast_id,
+                "chunk": chunk,
+                "outbox_id": outbox_id,
+                "size": len(ids),
+            }
+        )
+        next_chunk, last_friend = chunk + 1, friend_id
+    if final:
+        empty_until(expected)
+    if chunks:
+        session.execute(BroadcastChunk.__table__.insert(), chunks)
+    return next_chunk, last_friend, len(chunks)
 
 
 def _refuse(
@@ -240,44 +343,47 @@ def _refuse(
 class Tally:
     delivered: int
     failed: int
-    unsettled: int
+    unsettled: int  # recipients in chunks not settled, or not queued yet
     error: str | None
+    queued: bool = True  # every chunk is in the outbox
 
 
-def tally(session: Session, broadcast_id: int) -> Tally:
-    """Recipients per outcome, from the chunks' outbox rows."""
+def tally(session: Session, broadcast_id: int, recipients: int | None = None) -> Tally:
+    """Recipients per outcome, from the chunks' outbox rows; with the broadcast's number of
+    recipients, those whose chunk is not queued yet count as unsettled."""
     status = OutboxMessage.status
+    size = BroadcastChunk.size
     rows = session.execute(
         select(
-            func.coalesce(func.sum(case((status == OutboxStatus.SENT, BroadcastChunk.size))), 0),
-            func.coalesce(func.sum(case((status.in_(FAILED_STATES), BroadcastChunk.size))), 0),
+            func.coalesce(func.sum(case((status == OutboxStatus.SENT, size))), 0),
+            func.coalesce(func.sum(case((status.in_(FAILED_STATES), size))), 0),
             func.coalesce(
-                func.sum(
-                    case(
-                        (
-                            status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                            BroadcastChunk.size,
-                        )
-                    )
-                ),
+                func.sum(case((status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]), size))),
                 0,
             ),
             func.max(case((status.in_(FAILED_STATES), OutboxMessage.last_error))),
+            func.count(BroadcastChunk.chunk),
+            func.coalesce(func.sum(size), 0),
         )
         .select_from(BroadcastChunk)
-        .join(OutboxMessage, OutboxMessage.id == BroadcastChunk.outbox_id)
+        .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastChunk.outbox_id)
         .where(BroadcastChunk.broadcast_id == broadcast_id)
     ).one()
-    return Tally(int(rows[0]), int(rows[1]), int(rows[2]), rows[3])
+    delivered, failed, unsettled = int(rows[0]), int(rows[1]), int(rows[2])
+    queued = recipients is None or int(rows[4]) >= expected_chunks(recipients)
+    if not queued:
+        unsettled += max(1, (recipients or 0) - int(rows[5]))
+    return Tally(delivered, failed, unsettled, rows[3], queued)
 
 
 def settle(services: Services, broadcast_id: int) -> Tally:
-    """Write delivered/failed counts; finish the broadcast once every chunk is settled."""
+    """Write delivered/failed counts; finish the broadcast once every chunk is queued and
+    settled."""
     with services.db.session() as session:
         row = session.get(Broadcast, broadcast_id)
-        result = tally(session, broadcast_id)
         if row is None or row.status != BroadcastStatus.SENDING:
-            return result
+            return tally(session, broadcast_id)
+        result = tally(session, broadcast_id, row.recipients)
         row.delivered, row.failed = result.delivered, result.failed
         if result.unsettled == 0:
             row.status = (
@@ -301,45 +407,127 @@ def sending_ids(services: Services) -> list[int]:
         )
 
 
-# --- 2. drive the outbox, and the whole run ------------------------------------------------
+# --- 4. drive the outbox, and the whole run ------------------------------------------------
 
 
-# LINE's rate limit for multicast (requests per second); the driver paces itself below it
-# rather than bouncing off 429s.
+# LINE's rate limit for multicast: requests per second. LINE counts requests as they
+# arrive; the driver counts each send until one second after its answer came back (never
+# earlier than LINE's own count), in flight included, so it may burst up to the limit and
+# never over it.
 MULTICAST_PER_SECOND = 200
-PACE = MULTICAST_PER_SECOND * 0.95
-SETTLE_EVERY_SECONDS = 0.5
+WINDOW_SECONDS = 1.0
+SETTLE_EVERY_SECONDS = 0.25
+
+
+class _Window:
+    """Sends in flight plus sends answered within the last second (a sliding window)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        self._answered: deque[float] = deque()
+
+    def room(self) -> int:
+        horizon = time.monotonic() - WINDOW_SECONDS
+        while self._answered and self._answered[0] <= horizon:
+            self._answered.popleft()
+        return self.limit - self.in_flight - len(self._answered)
+
+    def answered(self, count: int) -> None:
+        now = time.monotonic()
+        self.in_flight -= count
+        self._answered.extend([now] * count)
 
 
 def drive(
-    services: Services, ids: list[int], progress: Progress | None, max_seconds: float
+    services: Services,
+    ids: list[int],
+    progress: Progress | None,
+    max_seconds: float,
+    *,
+    queue: bool = True,
 ) -> None:
-    """Send due outbox rows (several in flight, paced under LINE's multicast rate limit)
-    until the broadcasts' chunks are settled."""
-    started = time.monotonic()
-    deadline = started + max_seconds
+    """Queue the broadcasts' chunks (a thread per broadcast, batch by batch) while sending
+    due outbox rows as they are queued: `send_concurrency` in flight, never more than LINE's
+    multicast limit per second; outcomes settled in batches. Returns once every chunk is
+    settled (or after `max_seconds`)."""
+    deadline = time.monotonic() + max_seconds
     slots = max(1, services.settings.send_concurrency)
-    sent = 0
+    window = _Window(MULTICAST_PER_SECOND)
+    answers: SimpleQueue[tuple[outbox.Claimed, outbox.Outcome] | None] = SimpleQueue()
+    queuers: dict[int, Future[int]] = {}
     next_settle = 0.0
-    with ThreadPoolExecutor(slots, thread_name_prefix="broadcast-send") as pool:
+
+    def send(item: outbox.Claimed) -> None:
+        try:
+            answers.put((item, outbox.attempt(services, item)))
+        except Exception:
+            # Left claimed: its lease runs out and it is attempted again.
+            log.exception("outbox %s: send failed", item.id)
+            answers.put(None)
+
+    with (
+        ThreadPoolExecutor(slots, thread_name_prefix="broadcast-send") as pool,
+        ThreadPoolExecutor(max(1, len(ids)), thread_name_prefix="broadcast-queue") as queueing,
+    ):
+        if queue:  # sending starts as soon as the first batch is committed
+            queuers = {bid: queueing.submit(queue_chunks, services, bid) for bid in ids}
         while time.monotonic() < deadline:
-            # A small burst, then a steady pace just under LINE's limit (sliding window).
-            elapsed = time.monotonic() - started
-            allowed = int(elapsed * PACE) + slots - sent
-            claimed = outbox.claim(services, min(slots * 2, allowed)) if allowed > 0 else []
-            list(pool.map(lambda item: outbox.send(services, item), claimed))
-            sent += len(claimed)
-            if claimed and time.monotonic() < next_settle:
+            room = min(window.room(), slots - window.in_flight)
+            claimed = outbox.claim(services, room) if room > 0 else []
+            window.in_flight += len(claimed)
+            for item in claimed:
+                pool.submit(send, item)
+            _settle_answers(services, answers, window, wait=not claimed)
+            if time.monotonic() < next_settle:
                 continue
             next_settle = time.monotonic() + SETTLE_EVERY_SECONDS
             tallies = [settle(services, i) for i in ids]
             if progress:
                 total = sum(t.delivered + t.failed + t.unsettled for t in tallies)
                 progress(sum(t.delivered + t.failed for t in tallies), total)
-            if all(t.unsettled == 0 for t in tallies):
+            if all(t.unsettled == 0 for t in tallies) and not window.in_flight:
                 return
-            if not claimed:
-                time.sleep(0.02)  # chunks waiting for their retry time (backoff) or the pace
+            for bid, t in zip(ids, tallies, strict=True):
+                running = queuers.get(bid)
+                if queue and not t.queued and (running is None or running.done()):
+                    if running is not None and running.exception() is not None:
+                        log.error(
+                            "broadcast %s: queueing failed", bid, exc_info=running.exception()
+                        )
+                    # (Again) after a crash, or when another runner stopped half-way.
+                    queuers[bid] = queueing.submit(queue_chunks, services, bid)
+        log.warning("broadcasts %s: not settled after %.0f s", ids, max_seconds)
+
+
+def _settle_answers(
+    services: Services,
+    answers: SimpleQueue[tuple[outbox.Claimed, outbox.Outcome] | None],
+    window: _Window,
+    *,
+    wait: bool,
+) -> None:
+    """Write the outcomes of the sends answered so far in one transaction (waiting a moment
+    for the first when there was nothing to claim)."""
+    batch: list[tuple[outbox.Claimed, outbox.Outcome]] = []
+    answered = 0
+    try:
+        first = answers.get(timeout=0.005) if wait else answers.get_nowait()
+    except Empty:
+        return
+    pending = [first]
+    while True:
+        for got in pending:
+            answered += 1
+            if got is not None:
+                batch.append(got)
+        try:
+            pending = [answers.get_nowait()]
+        except Empty:
+            break
+    window.answered(answered)
+    if batch:
+        outbox.settle_many(services, batch)
 
 
 @dataclass(frozen=True)
@@ -355,13 +543,17 @@ def run_due(
     send: bool = True,
     max_seconds: float = 600.0,
 ) -> Report:
-    """Start every due broadcast, send their chunks (unless `send` is False: then the
-    outbox workers send them) and settle the counts. Safe to run anywhere, any number of
-    times: claims are conditional and chunks carry their retry keys."""
+    """Start every due broadcast, queue and send their chunks (unless `send` is False: then
+    the chunks are queued and the outbox workers send them) and settle the counts. Safe to
+    run anywhere, any number of times: claims are conditional, chunks are queued once
+    (primary key) and carry their retry keys."""
     started = [sid for bid in due_ids(services) if (sid := start(services, bid)) is not None]
     ids = sending_ids(services)
     if send and ids:
         drive(services, ids, progress, max_seconds)
+    elif ids:
+        for bid in ids:
+            queue_chunks(services, bid)
     for bid in ids:
         settle(services, bid)
     with services.db.session() as session:

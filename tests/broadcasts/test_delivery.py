@@ -93,9 +93,10 @@ def test_an_accepted_retry_key_counts_as_delivered(client, services, line_api):
     token = bearer(staff_token(services))
     uids = [make_friend(services, n, {"area": ["ota"]}) for n in range(1, 4)]
     bid = create(client, token, segment={"area": ["ota"]})
-    from bot.broadcasts.delivery import start
+    from bot.broadcasts.delivery import queue_chunks, start
 
     start(services, bid)
+    queue_chunks(services, bid)
     with services.db.session() as session:
         row = session.scalars(
             select(OutboxMessage).where(OutboxMessage.origin == f"broadcast:{bid}")

@@ -82,7 +82,7 @@ def _check_quota_now(draft: service.Draft) -> None:
     with svc.db.session() as session:
         expected = query.count(session, draft.segment)
     try:
-        check_quota(svc, expected)
+        check_quota(svc.line.quota(), expected)
     except QuotaExceeded as e:
         raise BroadcastError(str(e)) from e
     except LineApiError:
