@@ -22,8 +22,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from queue import Empty, SimpleQueue
@@ -199,12 +199,12 @@ def _fix_recipients(
     return total
 
 
-# --- 2. queue the chunks (in batches, beside the sending) ---------------------------------
+# --- 2. queue the chunks (in batches, between sends) ---------------------------------------
 
-# Chunks per transaction: a few first so sending starts at once, then more per batch (each
-# batch is one short write transaction; on SQLite the senders' settles wait for it).
+# Chunks per transaction: a few first so sending starts at once, then more per batch, up
+# to a size that keeps each write transaction short (on SQLite it holds the write lock).
 FIRST_BATCH = 4
-LARGEST_BATCH = 64
+LARGEST_BATCH = 32
 
 
 def expected_chunks(recipients: int | None) -> int:
@@ -212,15 +212,23 @@ def expected_chunks(recipients: int | None) -> int:
 
 
 def queue_chunks(services: Services, broadcast_id: int) -> int:
-    """Queue every chunk of a sending broadcast not queued yet, one outbox multicast per
-    chunk (its X-Line-Retry-Key stored with it), a batch per transaction; returns the chunks
-    this call queued. Resumable: after a crash the next run carries on after the last
-    committed batch. Two runners never queue a chunk twice: the chunk table's primary key
-    (broadcast, chunk) makes the second one's batch roll back, and it stops."""
+    """Queue every chunk of a sending broadcast not queued yet; returns how many this call
+    queued (see `chunk_batches`)."""
+    return sum(chunk_batches(services, broadcast_id))
+
+
+def chunk_batches(services: Services, broadcast_id: int) -> Iterator[int]:
+    """Queue the chunks of a sending broadcast not queued yet, one outbox multicast per
+    chunk (its X-Line-Retry-Key stored with it), one batch per transaction, yielding the
+    chunks each committed batch queued (the driver sends between batches).
+
+    Resumable: after a crash the next run carries on after the last committed batch. Two
+    runners never queue a chunk twice: the chunk table's primary key (broadcast, chunk)
+    rolls the second one's batch back, and it stops."""
     with services.db.session() as session:
         row = session.get(Broadcast, broadcast_id)
         if row is None or row.status != BroadcastStatus.SENDING:
-            return 0
+            return
         expected = expected_chunks(row.recipients)
         messages = messages_for(row.text)
         done = session.scalar(
@@ -228,8 +236,7 @@ def queue_chunks(services: Services, broadcast_id: int) -> int:
                 BroadcastChunk.broadcast_id == broadcast_id
             )
         )
-        next_chunk = -1 if done is None else done
-        next_chunk += 1
+        next_chunk = 0 if done is None else done + 1
         last_friend = -1
         if 0 < next_chunk < expected:  # resuming: after the last queued chunk's recipients
             last_friend = session.scalar(
@@ -239,7 +246,7 @@ def queue_chunks(services: Services, broadcast_id: int) -> int:
                 )
             )
             last_friend = -1 if last_friend is None else last_friend
-    queued, batch = 0, FIRST_BATCH
+    batch = FIRST_BATCH
     while next_chunk < expected:
         try:
             with services.db.session() as session:
@@ -248,10 +255,9 @@ def queue_chunks(services: Services, broadcast_id: int) -> int:
                 )
         except IntegrityError:
             log.info("broadcast %s: another runner is queueing its chunks", broadcast_id)
-            return queued
-        queued += count
+            return
+        yield count
         batch = min(batch * 2, LARGEST_BATCH)
-    return queued
 
 
 def _queue_batch(
@@ -447,15 +453,17 @@ def drive(
     *,
     queue: bool = True,
 ) -> None:
-    """Queue the broadcasts' chunks (a thread per broadcast, batch by batch) while sending
-    due outbox rows as they are queued: `send_concurrency` in flight, never more than LINE's
-    multicast limit per second; outcomes settled in batches. Returns once every chunk is
-    settled (or after `max_seconds`)."""
+    """Queue the broadcasts' chunks batch by batch while sending those queued: up to
+    `send_concurrency` in flight, never more than LINE's multicast limit per second,
+    outcomes settled in batches. This thread does every database write (queue, claim,
+    settle), so they never wait for each other's locks; the pool threads only talk to LINE.
+    Returns once every chunk is settled (or after `max_seconds`)."""
     deadline = time.monotonic() + max_seconds
     slots = max(1, services.settings.send_concurrency)
     window = _Window(MULTICAST_PER_SECOND)
     answers: SimpleQueue[tuple[outbox.Claimed, outbox.Outcome] | None] = SimpleQueue()
-    queuers: dict[int, Future[int]] = {}
+    queuers = {bid: chunk_batches(services, bid) for bid in ids} if queue else {}
+    ahead = 0  # chunks queued and not claimed yet (as far as this driver knows)
     next_settle = 0.0
 
     def send(item: outbox.Claimed) -> None:
@@ -466,15 +474,18 @@ def drive(
             log.exception("outbox %s: send failed", item.id)
             answers.put(None)
 
-    with (
-        ThreadPoolExecutor(slots, thread_name_prefix="broadcast-send") as pool,
-        ThreadPoolExecutor(max(1, len(ids)), thread_name_prefix="broadcast-queue") as queueing,
-    ):
-        if queue:  # sending starts as soon as the first batch is committed
-            queuers = {bid: queueing.submit(queue_chunks, services, bid) for bid in ids}
+    with ThreadPoolExecutor(slots, thread_name_prefix="broadcast-send") as pool:
         while time.monotonic() < deadline:
+            if queuers and ahead < MULTICAST_PER_SECOND // 2:
+                bid, batches = next(iter(queuers.items()))
+                queued = next(batches, None)
+                if queued is None:
+                    del queuers[bid]
+                else:
+                    ahead += queued
             room = min(window.room(), slots - window.in_flight)
             claimed = outbox.claim(services, room) if room > 0 else []
+            ahead = max(0, ahead - len(claimed))
             window.in_flight += len(claimed)
             for item in claimed:
                 pool.submit(send, item)
@@ -489,14 +500,9 @@ def drive(
             if all(t.unsettled == 0 for t in tallies) and not window.in_flight:
                 return
             for bid, t in zip(ids, tallies, strict=True):
-                running = queuers.get(bid)
-                if queue and not t.queued and (running is None or running.done()):
-                    if running is not None and running.exception() is not None:
-                        log.error(
-                            "broadcast %s: queueing failed", bid, exc_info=running.exception()
-                        )
-                    # (Again) after a crash, or when another runner stopped half-way.
-                    queuers[bid] = queueing.submit(queue_chunks, services, bid)
+                if queue and not t.queued and bid not in queuers:
+                    # Another runner stopped half-way (or died): carry on where it was.
+                    queuers[bid] = chunk_batches(services, bid)
         log.warning("broadcasts %s: not settled after %.0f s", ids, max_seconds)
 
 
