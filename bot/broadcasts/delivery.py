@@ -19,6 +19,7 @@ nothing is sent twice.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
@@ -275,25 +276,38 @@ def _queue_batch(
     Rows are read in primary-key order (broadcast, friend), so each batch reads only its own
     recipients. A chunk whose recipients were all erased meanwhile (データ削除) is recorded
     with size 0 and no outbox row, so the broadcast still knows it is fully queued."""
-    limit = batch * CHUNK
-    rows = session.execute(
-        select(BroadcastRecipient.friend_id, BroadcastRecipient.chunk, Friend.line_user_id)
-        .join(Friend, Friend.id == BroadcastRecipient.friend_id)
-        .where(
-            BroadcastRecipient.broadcast_id == broadcast_id,
-            BroadcastRecipient.friend_id > last_friend,
-        )
+    conn = session.connection()
+    mine = (BroadcastRecipient.broadcast_id == broadcast_id) & (
+        BroadcastRecipient.friend_id > last_friend
+    )
+    # The batch's last friend: an index-only walk of `batch * CHUNK` primary-key entries.
+    upper = conn.execute(
+        select(BroadcastRecipient.friend_id)
+        .where(mine)
         .order_by(BroadcastRecipient.friend_id)
-        .limit(limit)
+        .limit(1)
+        .offset(batch * CHUNK - 1)
+    ).scalar()
+    within = mine if upper is None else mine & (BroadcastRecipient.friend_id <= upper)
+    postgres = conn.dialect.name == "postgresql"
+    agg = func.array_agg if postgres else func.json_group_array
+    # Each chunk's LINE ids aggregated by the database: one row per chunk, not per person.
+    rows = conn.execute(
+        select(
+            BroadcastRecipient.chunk,
+            func.max(BroadcastRecipient.friend_id),
+            agg(Friend.line_user_id),
+        )
+        .join(Friend, Friend.id == BroadcastRecipient.friend_id)
+        .where(within)
+        .group_by(BroadcastRecipient.chunk)
+        .order_by(BroadcastRecipient.chunk)
     ).all()
-    groups: list[tuple[int, int, list[str]]] = []  # (chunk, last friend id, LINE ids)
-    for friend_id, chunk, line_user_id in rows:
-        if groups and groups[-1][0] == chunk:
-            groups[-1][2].append(line_user_id)
-            groups[-1] = (chunk, friend_id, groups[-1][2])
-        else:
-            groups.append((chunk, friend_id, [line_user_id]))
-    final = len(rows) < limit
+    groups = [
+        (chunk, friend_id, list(ids) if postgres else json.loads(ids))
+        for chunk, friend_id, ids in rows
+    ]
+    final = upper is None
     if not final:
         groups.pop()  # may continue past the limit: read again with the next batch
     chunks: list[dict[str, int]] = []
@@ -484,7 +498,10 @@ def drive(
                 else:
                     ahead += queued
             room = min(window.room(), slots - window.in_flight)
-            claimed = outbox.claim(services, room) if room > 0 else []
+            # Claim in batches (half the slots free, or all that is left): one claim
+            # transaction per few sends rather than one per send.
+            batch_ready = room >= max(1, slots // 2) or (room > 0 and not window.in_flight)
+            claimed = outbox.claim(services, room) if batch_ready else []
             ahead = max(0, ahead - len(claimed))
             window.in_flight += len(claimed)
             for item in claimed:
