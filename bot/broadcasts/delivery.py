@@ -1,19 +1,22 @@
-"""Sending broadcasts: due → recipients fixed → chunks in the outbox → counts settled.
+"""Sending broadcasts: due → recipients fixed → chunks queued while sent → counts settled.
 
-1. `start(services, id)`: for a due broadcast, check the month's message quota (refuse with
-   a clear message when it would be exceeded), then in ONE transaction claim it (a
-   conditional UPDATE, so two runners never both start it), fix its recipients
-   (INSERT … SELECT, numbered into chunks of ≤ 500) and queue one outbox multicast per chunk
-   with origin "broadcast:<id>" (the outbox stores each chunk's X-Line-Retry-Key before its
-   first try). A repeating broadcast stays scheduled: each due time makes an occurrence row.
-2. The outbox sends the chunks (any `worker` process, or `drive` here): 429 and 5xx are
-   retried with backoff, 409 for an accepted retry key counts as sent, other 4xx fail
-   with LINE's message. A crash anywhere re-sends with the same key, so nobody gets a
-   broadcast twice.
-3. `settle(services, id)`: delivered and failed counts from the chunks' outbox status;
-   when every chunk is settled the broadcast is sent (or failed, with LINE's message).
+1. `start(services, id)`: for a due broadcast, in ONE transaction claim it (a conditional
+   UPDATE, so two runners never both start it) and fix its recipients (INSERT … SELECT,
+   numbered into chunks of ≤ 500: the audience is decided at one moment); the month's
+   message quota is read from LINE meanwhile and the transaction commits only if it covers
+   them (else the broadcast is refused with a clear message). A repeating broadcast stays
+   scheduled: each due time makes an occurrence row.
+2. `chunk_batches`: one outbox multicast per chunk with origin "broadcast:<id>" (its
+   X-Line-Retry-Key stored before its first try), a batch of chunks per transaction,
+   resumable after a crash; the chunk table's primary key stops a second runner.
+3. `drive` queues the batches and sends what is queued in between (or any `worker`
+   sends): 429 and 5xx are retried with backoff, 409 for an accepted retry key counts as
+   sent, other 4xx fail with LINE's message. A crash anywhere re-sends with the same key,
+   so nobody gets a broadcast twice.
+4. `settle(services, id)`: delivered and failed counts from the chunks' outbox status;
+   when every chunk is queued and settled the broadcast is sent (or failed).
 
-`run_due` does all three and is idempotent: run it twice, or beside the scheduler, and
+`run_due` does all of it and is idempotent: run it twice, or beside the scheduler, and
 nothing is sent twice.
 """
 
