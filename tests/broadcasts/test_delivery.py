@@ -221,3 +221,26 @@ def test_data_deletion_erases_delivery_history(client, services, line_api, webho
         assert chunk == [other]
     # Counts already settled stay; the person is simply no longer in them.
     assert client.get(f"/api/broadcasts/{bid}", headers=token).get_json()["delivered"] == 2
+
+
+def test_queueing_resumes_after_a_crash_between_batches(client, services, line_api, monkeypatch):
+    """A runner dies after its first batch of chunks: the next run queues the rest, and
+    every recipient still gets the broadcast exactly once."""
+    from bot.broadcasts import delivery
+
+    monkeypatch.setattr(delivery, "FIRST_BATCH", 2)  # one chunk per batch (small test)
+    monkeypatch.setattr(delivery, "LARGEST_BATCH", 2)
+    token = bearer(staff_token(services, "boss", "approver"))
+    uids = make_friends(services, range(1, 1502), {"area": ["naruse"]})
+    bid = create(client, token, segment={"area": ["naruse"]})
+    assert delivery.start(services, bid) == bid
+    dying = delivery.chunk_batches(services, bid)
+    assert next(dying) == 1  # committed; then the process is killed
+    assert delivery.settle(services, bid).queued is False  # not finished: chunks missing
+    assert run_due(services).settled[bid] == "sent"
+    counts = Counter(uid for body in line_api.multicasts() for uid in body["to"])
+    assert set(counts) == set(uids) and set(counts.values()) == {1}
+    assert sorted(len(body["to"]) for body in line_api.multicasts()) == [1, 500, 500, 500]
+    with services.db.session() as session:
+        row = session.get(Broadcast, bid)
+        assert (row.recipients, row.delivered, row.failed) == (1501, 1501, 0)
