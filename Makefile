@@ -18,6 +18,10 @@ install: $(BIN)/.installed
 run: install
 	APP_ENV=development $(BIN)/flask --app app db upgrade
 	APP_ENV=development $(BIN)/flask --app app friends sample
+	APP_ENV=development $(BIN)/flask --app app staff dev-account
+	@# The scheduler (due broadcasts) runs beside the dev server and stops with it.
+	APP_ENV=development PORT=$(PORT) BROADCAST_POLL_SECONDS=5 $(BIN)/flask --app app scheduler & \
+	trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	APP_ENV=development PORT=$(PORT) $(BIN)/flask --app app run --debug --port $(PORT)
 
 browser:
@@ -41,6 +45,8 @@ bench: install
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/cpu_cost.py
 	$(BIN)/python bench/friends.py
+	$(BIN)/python bench/broadcast.py -n 20000
+	$(BIN)/python bench/broadcast.py -n 1000000
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

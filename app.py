@@ -11,7 +11,7 @@ import web
 from bot.config import Settings
 from bot.pipeline.worker import EventWorker
 from bot.services import Services
-from web import api, auth, cli, console, health, metrics, staff_cli, webhook
+from web import api, auth, broadcast_cli, cli, console, health, metrics, staff_cli, webhook
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -39,4 +39,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     api.init_app(app)
     cli.init_app(app)
     staff_cli.init_app(app)
+    broadcast_cli.init_app(app)
     return app

@@ -46,6 +46,8 @@ class Settings:
     # A claimed event or reply is taken over by another worker after this (database clock);
     # short enough that the reply of a worker that died still goes out before the deadline.
     lease_seconds: float = 20.0
+    # How often the scheduler process looks for due broadcasts.
+    broadcast_poll_seconds: float = 15.0
     prune_days: int = 30  # `events prune` deletes handled events and settled outbox rows older
     stuck_after_seconds: float = 60.0  # /healthz: 503 when the oldest pending event is older
     metrics_token: str = ""  # when set, GET /metrics needs "Authorization: Bearer <token>"
@@ -89,6 +91,7 @@ class Settings:
             send_concurrency=_int(env, "LINE_SEND_CONCURRENCY", 16),
             poll_seconds=_float(env, "EVENT_POLL_SECONDS", 0.1),
             lease_seconds=_int(env, "EVENT_LEASE_SECONDS", 20),
+            broadcast_poll_seconds=_float(env, "BROADCAST_POLL_SECONDS", 15.0),
             reply_deadline_seconds=_float(env, "REPLY_DEADLINE_SECONDS", 50.0),
             push_fallback=env.get("PUSH_FALLBACK", "1") not in {"0", "false", "off", "no"},
             prune_days=_int(env, "PRUNE_DAYS", 30),

@@ -10,7 +10,7 @@ Registering a job (extension point for other features):
     from bot import scheduler
 
     scheduler.register("friends.record", "bot.friends_count:record_job",
-                       CronTrigger(hour=9, timezone=scheduler.TZ))
+                       lambda settings: CronTrigger(hour=9, timezone=scheduler.TZ))
 
 The function is referenced by "module:function" (the job store keeps the reference, not
 the code), is called with no arguments, and reaches the process's Services through
@@ -20,6 +20,7 @@ the code), is called with no arguments, and reaches the process's Services throu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Column, Float, Index, LargeBinary, MetaData, Table, Unicode
 
+from bot.config import Settings
 from bot.models import Base
 from bot.services import Services
 
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Tokyo")
 JOBS_TABLE = "apscheduler_jobs"
 # Modules whose import registers jobs (each calls `register`). Add yours here.
-JOB_MODULES: list[str] = ["bot.broadcasts.jobs", "bot.friendcount.jobs"]
+JOB_MODULES: list[str] = ["bot.broadcasts.jobs", "bot.maintenance_jobs", "bot.friendcount.jobs"]
 
 # APScheduler creates this table itself; declaring the same table in our metadata lets
 # Alembic create it and keeps `compare_metadata` clean.
@@ -56,14 +58,14 @@ Table(
 class JobSpec:
     id: str
     func: str  # "module:function"
-    trigger: BaseTrigger
+    trigger: Callable[[Settings], BaseTrigger]  # built when the scheduler starts
 
 
 _registry: dict[str, JobSpec] = {}
 _services: Services | None = None
 
 
-def register(job_id: str, func: str, trigger: BaseTrigger) -> None:
+def register(job_id: str, func: str, trigger: Callable[[Settings], BaseTrigger]) -> None:
     """Declare a recurring job; the scheduler (re)writes it in the job store at start."""
     _registry[job_id] = JobSpec(job_id, func, trigger)
 
@@ -94,5 +96,6 @@ def build(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     for spec in registered().values():
-        scheduler.add_job(spec.func, spec.trigger, id=spec.id, replace_existing=True)
+        trigger = spec.trigger(svc.settings)
+        scheduler.add_job(spec.func, trigger, id=spec.id, replace_existing=True)
     return scheduler

@@ -11,6 +11,7 @@ from bot.postback import Menu
 from bot.replies.settings import settings_replies
 from bot.segments import profile
 from bot.segments.vocabulary import fold, vocabulary
+from handlers import menu
 
 router = Router("settings")
 
@@ -38,6 +39,9 @@ flow = Flow(
 def _start(ctx: Context) -> list[Message]:
     flow.start(ctx, "consent")
     return settings_replies(ctx).purpose()
+
+
+menu.FEATURES["settings"] = _start  # the engine's "settings" menu intent starts it too
 
 
 @router.on(MessageEvent, message=TextMessageContent, when=from_user & says("settings"))

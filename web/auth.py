@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 from flask import Flask, g, jsonify, request
 from flask_login import LoginManager, UserMixin, current_user, login_required
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from bot.staff import accounts
 from bot.staff.accounts import Staff
@@ -89,7 +90,7 @@ def api_auth(approver: bool = False) -> Callable[[F], F]:
                 if request.method not in {"GET", "HEAD", "OPTIONS"}:
                     try:
                         validate_csrf(request.headers.get("X-CSRFToken", ""))
-                    except (CSRFError, Exception):
+                    except ValidationError:
                         return _error(
                             400, "CSRF トークンが無効です。ページを再読み込みしてください。"
                         )

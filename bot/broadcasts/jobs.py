@@ -1,12 +1,10 @@
-"""Scheduler jobs for broadcasts: send whatever is due, every few seconds."""
+"""Scheduler jobs for broadcasts: send whatever is due (every BROADCAST_POLL_SECONDS)."""
 
 from __future__ import annotations
 
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import scheduler
-
-DUE_EVERY_SECONDS = 15
 
 
 def run_due_job() -> None:
@@ -19,5 +17,7 @@ def run_due_job() -> None:
 scheduler.register(
     "broadcasts.run_due",
     "bot.broadcasts.jobs:run_due_job",
-    IntervalTrigger(seconds=DUE_EVERY_SECONDS, timezone=scheduler.TZ),
+    lambda settings: IntervalTrigger(
+        seconds=settings.broadcast_poll_seconds, timezone=scheduler.TZ
+    ),
 )

@@ -52,15 +52,30 @@ class Broadcast(Base):
 
 
 class BroadcastRecipient(Base):
-    """A friend fixed as a recipient when the broadcast started, and their chunk (≤ 500)."""
+    """A friend fixed as a recipient when the broadcast started, and their chunk (≤ 500).
+
+    No foreign keys on purpose: a million rows are inserted in one INSERT … SELECT, and
+    PostgreSQL checks a foreign key row by row (friends and broadcasts are never deleted).
+    Chunks are numbered in friend-id order, so the primary key also orders the chunks.
+    """
 
     __tablename__ = "broadcast_recipients"
     __table_args__ = (Index("ix_broadcast_recipients_friend", "friend_id"),)
 
+    broadcast_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    friend_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer)
+
+
+class BroadcastChunk(Base):
+    """One multicast of ≤ 500 recipients: the outbox row (origin "broadcast:<id>") that
+    carries it, with its retry key, status and LINE's error (see bot/pipeline/outbox.py)."""
+
+    __tablename__ = "broadcast_chunks"
+
     broadcast_id: Mapped[int] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
     )
-    friend_id: Mapped[int] = mapped_column(
-        ForeignKey("friends.id", ondelete="CASCADE"), primary_key=True
-    )
-    chunk: Mapped[int] = mapped_column(Integer)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(Integer, index=True)
+    size: Mapped[int] = mapped_column(Integer)

@@ -122,7 +122,7 @@ def unfollows_after(session: Session, row: Broadcast, now: datetime) -> int | No
         return None
     from bot.models import Friend
 
-    end = min(row.started_at + BLOCK_WINDOW, now)
+    end = row.started_at + BLOCK_WINDOW
     return (
         session.scalar(
             select(func.count())

@@ -128,3 +128,19 @@ def test_everyone_needs_an_approver(client, editor, approver, town):
     assert refused.status_code == 403 and "承認者" in refused.get_json()["error"]
     accepted = client.post("/api/broadcasts", json={"text": "全員へ"}, headers=approver)
     assert accepted.status_code == 201 and accepted.get_json()["recipients"] == 5
+
+
+def test_console_session_may_call_the_api_only_with_its_csrf_token(runner, client, services):
+    from tests.staff.test_staff import add, csrf, login
+
+    add(runner, role="approver")
+    login(client)
+    assert client.get("/api/segments").status_code == 200  # reads need no token
+    refused = client.post("/api/broadcasts/preview", json={"segment": {}})
+    assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]
+    page = client.get("/console/broadcasts/new").get_data(as_text=True)
+    token = csrf(page)
+    ok = client.post(
+        "/api/broadcasts/preview", json={"segment": {}}, headers={"X-CSRFToken": token}
+    )
+    assert ok.status_code == 200 and ok.get_json() == {"recipients": 0}

@@ -60,6 +60,20 @@ def console(
     make_friend(services, 2, {"age": ["40s"], "area": ["oyama"], "interests": ["safety"]})
     make_friend(services, 3, {"area": ["isehara"], "interests": ["safety"]})
     make_friend(services, 4)
+    # One broadcast already sent, so the list shows results too.
+    from bot.broadcasts import service
+    from bot.broadcasts.delivery import run_due
+    from bot.segments.vocabulary import vocabulary
+
+    now = services.clock()
+    draft = service.validate(
+        {"text": "伊勢原地区の子育て講座のお知らせ", "segment": {"area": ["isehara"]}},
+        vocabulary(),
+        now,
+    )
+    with services.db.session() as session:
+        service.create(session, accounts.Staff(1, "tanaka", "approver", None), draft, now)
+    run_due(services)
     app = create_app(services=services)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -119,6 +133,8 @@ def test_compose_schedule_copy_and_cancel(console, browser, size):
     row = page.locator("#broadcasts tbody tr").first
     assert "予約中" in row.inner_text() and "2099-12-07 09:00" in row.inner_text()
     assert "防災・防犯" in row.inner_text()
+    sent = page.locator("#broadcasts tbody tr").nth(1).inner_text()
+    assert "送信済み" in sent and "伊勢原地区の子育て講座" in sent
     page.screenshot(path=str(ARTIFACTS / f"console-list-{size}.png"), full_page=True)
 
     # Copy: the form comes back filled in.
@@ -146,5 +162,5 @@ def test_an_editor_cannot_send_to_everyone(console, browser):
     page.click("#submit")
     page.wait_for_selector("text=承認者")
     page.goto(f"{base}/console/broadcasts")
-    assert "まだ配信はありません" in page.inner_text("#broadcasts")
+    assert "全員へのお知らせ" not in page.inner_text("#broadcasts")
     page.close()

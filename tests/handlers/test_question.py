@@ -128,7 +128,7 @@ def test_safety_near_miss_leads_with_where_urgent_information_comes_from(webhook
     ("said", "expected"),
     [
         ("予約", "準備中"),
-        ("配信設定", "準備中"),
+        ("配信設定", "利用目的"),  # the settings dialog starts (handlers/settings.py)
         ("ヘルプ", "使い方"),
         ("担当者", "お問い合わせ先"),
     ],

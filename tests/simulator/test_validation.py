@@ -261,6 +261,8 @@ def test_rejects_empty_reply_token_and_too_many_multicast_recipients() -> None:
     ]
     body = {"to": [f"U{i}" for i in range(501)], "messages": [{"type": "text", "text": "x"}]}
     assert errors_for(body, "/v2/bot/message/multicast") == ["to: Size must be between 1 and 500"]
+    body = {"to": ["U1", 5, "U3"], "messages": [{"type": "text", "text": "x"}]}
+    assert errors_for(body, "/v2/bot/message/multicast") == ["to[1]: must be a string"]
 
 
 def test_rich_menu_limits() -> None:

@@ -85,3 +85,16 @@ def test_repeated_failures_lock_the_account(runner, client):
     assert "しばらくログインできません" in locked.get_data(as_text=True)
     # Even the right password is refused while locked.
     assert login(client).status_code == 429
+
+
+def test_dev_account_exists_only_in_development(runner, app, services):
+    result = runner.invoke(args=["staff", "dev-account"])
+    assert result.exit_code != 0 and "development" in result.output
+    from dataclasses import replace
+
+    services.settings = replace(services.settings, development=True)
+    result = runner.invoke(args=["staff", "dev-account"])
+    assert result.exit_code == 0 and "dev / development-password" in result.output
+    assert runner.invoke(args=["staff", "dev-account"]).exit_code == 0  # idempotent
+    with services.db.session() as session:
+        assert session.scalars(select(StaffAccount.role)).all() == ["approver"]

@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+import bot.broadcasts.metrics  # noqa: F401  (registers the broadcast collector for /metrics)
 from bot.broadcasts import service
 from bot.broadcasts.service import BroadcastError
 from bot.segments import query
@@ -63,11 +64,29 @@ def create() -> tuple[Response, int]:
     assert staff is not None
     now = svc.clock()
     draft = service.validate(_body(), vocabulary(), now)
+    if draft.send_at is None:
+        _check_quota_now(draft)
     with svc.db.session() as session:
         row = service.create(session, staff, draft, now)
         audit.record(session, staff.name, "broadcast.create", f"broadcast:{row.id}")
         body = service.as_json(session, row, vocabulary(), now)
     return jsonify(body), 201
+
+
+def _check_quota_now(draft: service.Draft) -> None:
+    """A broadcast for now that the month's quota cannot cover is refused at once."""
+    from bot.broadcasts.delivery import QuotaExceeded, check_quota
+    from bot.line import LineApiError
+
+    svc = services()
+    with svc.db.session() as session:
+        expected = query.count(session, draft.segment)
+    try:
+        check_quota(svc.line.quota(), expected)
+    except QuotaExceeded as e:
+        raise BroadcastError(str(e)) from e
+    except LineApiError:
+        pass  # checked again before sending
 
 
 @bp.get("/broadcasts")
@@ -105,3 +124,29 @@ def cancel(broadcast_id: int) -> Response:
         row = service.cancel(session, broadcast_id, staff)
         audit.record(session, staff.name, "broadcast.cancel", f"broadcast:{row.id}")
         return jsonify(service.as_json(session, row, vocabulary(), svc.clock()))
+
+
+@bp.post("/broadcasts/test")
+@api_auth()
+def test_send() -> Response | tuple[Response, int]:
+    """Push the draft text to the staff member's own LINE user id (through the outbox)."""
+    from bot.broadcasts.delivery import messages_for
+    from bot.pipeline import outbox
+    from bot.replies.limits import TEXT_MAX, utf16_len
+
+    svc, staff = services(), current_staff()
+    assert staff is not None
+    body = _body()
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise BroadcastError("text（本文）を入力してください。")
+    if utf16_len(text) > TEXT_MAX:
+        raise BroadcastError(f"text は {TEXT_MAX:,} 文字までです（LINE の上限）。")
+    if not staff.line_user_id:
+        raise BroadcastError("「自分の設定」で自分の LINE ユーザーIDを登録してください。")
+    with svc.db.session() as session:
+        row = outbox.enqueue_push(
+            session, staff.line_user_id, messages_for(text), origin=f"test:{staff.id}"
+        )
+        audit.record(session, staff.name, "broadcast.test_send", f"outbox:{row}")
+    return jsonify({"message": "テスト送信を受け付けました。まもなく自分の LINE に届きます。"})

@@ -79,10 +79,16 @@ def _send_at(form: BroadcastForm, now: datetime) -> tuple[str | None, str]:
     except ValueError as e:
         raise BroadcastError("時刻は 09:00 のように入力してください。") from e
     if kind == "weekly":
-        first = timing.first_weekly(now, int(form.weekday.data or 0), at)
-        return first.isoformat(), Repeat.WEEKLY
-    first = timing.first_monthly(now, int(form.monthday.data or 1), at)
-    return first.isoformat(), Repeat.MONTHLY
+        weekday = _number(form.weekday.data, 0, 6, "曜日を選んでください。")
+        return timing.first_weekly(now, weekday, at).isoformat(), Repeat.WEEKLY
+    monthday = _number(form.monthday.data, 1, 28, "日は1〜28日から選んでください。")
+    return timing.first_monthly(now, monthday, at).isoformat(), Repeat.MONTHLY
+
+
+def _number(value: str | None, low: int, high: int, message: str) -> int:
+    if value is None or not value.isdigit() or not low <= int(value) <= high:
+        raise BroadcastError(message)
+    return int(value)
 
 
 @bp.route("/broadcasts/new", methods=["GET", "POST"])

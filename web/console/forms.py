@@ -48,6 +48,13 @@ class BroadcastForm(FlaskForm):
         default="now",
     )
     once_at = StringField("日時")
-    weekday = SelectField("曜日", choices=[(str(i), f"{d}曜日") for i, d in enumerate(WEEKDAYS)])
-    monthday = SelectField("日", choices=[(str(d), f"{d}日") for d in range(1, 29)])
+    # Checked in the view (only the one the chosen timing uses matters).
+    weekday = SelectField(
+        "曜日",
+        choices=[(str(i), f"{d}曜日") for i, d in enumerate(WEEKDAYS)],
+        validate_choice=False,
+    )
+    monthday = SelectField(
+        "日", choices=[(str(d), f"{d}日") for d in range(1, 29)], validate_choice=False
+    )
     time = StringField("時刻", default="09:00")

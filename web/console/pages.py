@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from bot.models import utcnow
 from bot.scheduler import TZ
 from bot.staff import accounts, audit
 from bot.staff.accounts import StaffError
@@ -46,7 +45,7 @@ def me() -> str | Response:
         try:
             with services().db.session() as session:
                 accounts.set_line_user_id(session, staff.id, value or None)
-                audit.record(session, staff.name, "set_line_user_id", at=utcnow().isoformat())
+                audit.record(session, staff.name, "set_line_user_id")
         except StaffError:
             flash("LINE ユーザーIDは「U」と32桁の英数字（0-9, a-f）です。")
         else:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_segments
 Revises: 0002_pipeline
-Create Date: 2026-12-02 10:45:07.830917
+Create Date: 2026-12-02 11:19:26.638397
 """
 
 from __future__ import annotations
@@ -26,6 +26,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_apscheduler_jobs_next_run_time", ["next_run_time"], unique=False)
+
+    op.create_table(
+        "broadcast_recipients",
+        sa.Column("broadcast_id", sa.Integer(), nullable=False),
+        sa.Column("friend_id", sa.Integer(), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("broadcast_id", "friend_id", name=op.f("pk_broadcast_recipients")),
+    )
+    with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
+        batch_op.create_index("ix_broadcast_recipients_friend", ["friend_id"], unique=False)
 
     op.create_table(
         "broadcasts",
@@ -91,26 +101,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_staff_audit_log_at"), ["at"], unique=False)
 
     op.create_table(
-        "broadcast_recipients",
+        "broadcast_chunks",
         sa.Column("broadcast_id", sa.Integer(), nullable=False),
-        sa.Column("friend_id", sa.Integer(), nullable=False),
         sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["broadcast_id"],
             ["broadcasts.id"],
-            name=op.f("fk_broadcast_recipients_broadcast_id_broadcasts"),
+            name=op.f("fk_broadcast_chunks_broadcast_id_broadcasts"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["friend_id"],
-            ["friends.id"],
-            name=op.f("fk_broadcast_recipients_friend_id_friends"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("broadcast_id", "friend_id", name=op.f("pk_broadcast_recipients")),
+        sa.PrimaryKeyConstraint("broadcast_id", "chunk", name=op.f("pk_broadcast_chunks")),
     )
-    with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
-        batch_op.create_index("ix_broadcast_recipients_friend", ["friend_id"], unique=False)
+    with op.batch_alter_table("broadcast_chunks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_broadcast_chunks_outbox_id"), ["outbox_id"], unique=False
+        )
 
     op.create_table(
         "delivery_preferences",
@@ -171,10 +178,10 @@ def downgrade() -> None:
 
     op.drop_table("friend_attributes")
     op.drop_table("delivery_preferences")
-    with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
-        batch_op.drop_index("ix_broadcast_recipients_friend")
+    with op.batch_alter_table("broadcast_chunks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_broadcast_chunks_outbox_id"))
 
-    op.drop_table("broadcast_recipients")
+    op.drop_table("broadcast_chunks")
     with op.batch_alter_table("staff_audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_audit_log_at"))
 
@@ -186,6 +193,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_broadcasts_parent_id"))
 
     op.drop_table("broadcasts")
+    with op.batch_alter_table("broadcast_recipients", schema=None) as batch_op:
+        batch_op.drop_index("ix_broadcast_recipients_friend")
+
+    op.drop_table("broadcast_recipients")
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_apscheduler_jobs_next_run_time")
 
