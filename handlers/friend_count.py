@@ -26,9 +26,11 @@ HOW_MANY = re.compile(
     r"何人|なんにん|何名|なんめい|人数|登録数|登録者数|数は|数って|数を|数教えて|いくつ|"
     r"どのくらい|どれくらい|どれだけ|何万|増え|目標"
 )
-# Questions about something else that happens to mention friends.
+# Questions about something else that happens to mention friends; a question naming a
+# fiscal year asks the plan's table (the answer engine says that year's target).
 OTHER = re.compile(
-    r"方法|やり方|仕方|どうやって|どうすれば|追加する|登録する|解除|ブロック|とは|意味"
+    r"方法|やり方|仕方|どうやって|どうすれば|追加する|登録する|解除|ブロック|とは|意味|"
+    r"年度|令和|\d{4}年|来年|再来年"
 )
 
 

@@ -41,5 +41,5 @@ def sync_job() -> None:
 scheduler.register(
     "friends.sync",
     "bot.friendcount.jobs:sync_job",
-    CronTrigger(hour=SYNC_HOURS, minute=SYNC_MINUTE, timezone=scheduler.TZ),
+    lambda _settings: CronTrigger(hour=SYNC_HOURS, minute=SYNC_MINUTE, timezone=scheduler.TZ),
 )

@@ -43,11 +43,18 @@ def pushed_texts(line_api) -> list[str]:
     return [m["text"] for body in line_api.pushes() for m in body["messages"]]
 
 
-def test_the_job_is_registered_hourly_from_the_morning_in_tokyo():
-    spec = scheduler.registered()["friends.sync"]
-    assert isinstance(spec.trigger, CronTrigger)
-    fire = spec.trigger.get_next_fire_time(None, datetime(2025, 11, 2, 20, 0, tzinfo=UTC))
+def test_the_job_is_registered_hourly_from_the_morning_in_tokyo(svc):
+    trigger = scheduler.registered()["friends.sync"].trigger(svc.settings)
+    assert isinstance(trigger, CronTrigger)
+    fire = trigger.get_next_fire_time(None, datetime(2025, 11, 2, 20, 0, tzinfo=UTC))
     assert fire.astimezone(scheduler.TZ).strftime("%H:%M") == "07:10"
+
+
+def test_the_scheduler_process_starts_with_every_registered_job(svc):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    sched = scheduler.build(svc, BackgroundScheduler)
+    assert {"friends.sync", "events.prune"} <= {job.id for job in sched.get_jobs()}
 
 
 def test_the_job_syncs_and_alerts_once_when_the_pace_falls_behind(svc, line_api):
