@@ -140,4 +140,4 @@ def test_every_recipient_gets_every_broadcast_exactly_once(services, harsh):
             (900, 900, 0),
         ]
         jobs = session.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
-        assert sorted(jobs) == ["broadcasts.run_due", "events.prune"]
+        assert sorted(jobs) == ["broadcasts.run_due", "events.prune", "friends.sync"]
