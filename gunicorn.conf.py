@@ -18,6 +18,7 @@ def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     extensions = getattr(worker.wsgi, "extensions", {})
     if "bot.services" in extensions:
         extensions["bot.services"].warm()
+        _ = extensions["bot.services"].db  # no DATABASE_URL: stops here with a clear message
     event_worker = extensions.get("bot.worker")
     if event_worker is not None:
         event_worker.ensure_started()

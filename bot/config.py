@@ -17,6 +17,13 @@ class ConfigError(RuntimeError):
     """A required setting is missing or invalid; the message says which and how to fix it."""
 
 
+MISSING_DATABASE_URL = (
+    "Missing required environment variable DATABASE_URL (e.g. "
+    "postgresql://user:password@host/dbname). Only APP_ENV=development falls back "
+    "to a local SQLite file."
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration. Build with `from_env()`; tests build it directly."""
@@ -66,13 +73,10 @@ class Settings:
         # The one switch: FLASK_DEBUG / `flask --debug` only change Flask's reloader and
         # debugger, never secrets, the database or the simulator.
         development = env.get("APP_ENV") == "development"
+        # Outside development a missing DATABASE_URL stays empty: opening the database then
+        # stops with MISSING_DATABASE_URL (web, worker, scheduler), while commands that need
+        # no database (`ask`, `content check`) still run.
         database_url = env.get("DATABASE_URL", "")
-        if not database_url and not development:
-            raise ConfigError(
-                "Missing required environment variable DATABASE_URL (e.g. "
-                "postgresql://user:password@host/dbname). Only APP_ENV=development falls back "
-                "to a local SQLite file."
-            )
         settings = cls(
             channel_secret=env.get("LINE_CHANNEL_SECRET", ""),
             channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
@@ -80,7 +84,7 @@ class Settings:
             line_api_data_base_url=env.get(
                 "LINE_API_DATA_BASE_URL", cls.line_api_data_base_url
             ).rstrip("/"),
-            database_url=_database_url(database_url),
+            database_url=_database_url(database_url) if database_url or development else "",
             # Signs Flask sessions; nothing uses sessions before the staff console, so a
             # missing key falls back to a random one per process (see README).
             secret_key=env.get("SECRET_KEY", "") or secrets.token_hex(32),

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.answers import AnswerEngine, load_rules
-from bot.config import Settings
+from bot.config import MISSING_DATABASE_URL, ConfigError, Settings
 from bot.content import Plan, Replies, load_plan, load_replies
 from bot.db import Database, database_now
 from bot.dispatch import Dispatcher, Router
@@ -47,6 +47,8 @@ class Services:
 
     @cached_property
     def db(self) -> Database:
+        if not self.settings.database_url:
+            raise ConfigError(MISSING_DATABASE_URL)
         return Database(self.settings.database_url)
 
     @cached_property

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app import create_app
 from bot.config import ConfigError, Settings
+from bot.services import Services
 
 
 def test_missing_line_secrets_stop_start_up_with_a_clear_message():
@@ -42,13 +45,31 @@ def test_environment_settings_are_read():
 def test_defaults_point_at_line_and_only_development_falls_back_to_sqlite():
     env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}
     with pytest.raises(ConfigError) as info:
-        Settings.from_env(env)
+        _ = Services(Settings.from_env(env)).db  # the web, worker and scheduler open it first
     assert "DATABASE_URL" in str(info.value)
     settings = Settings.from_env({**env, "DATABASE_URL": "postgresql://u@h/db"})
     assert settings.line_api_base_url == "https://api.line.me"
     assert settings.line_api_data_base_url == "https://api-data.line.me"
     dev = Settings.from_env({**env, "APP_ENV": "development", "SIMULATOR": "0"})
     assert dev.database_url.startswith("sqlite:///") and "instance" in dev.database_url
+
+
+def test_ask_needs_no_database(tmp_path, monkeypatch):
+    """`ask --jsonl` answers from content alone: no DATABASE_URL, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}
+    app = create_app(Settings.from_env(env))
+    result = app.test_cli_runner().invoke(
+        args=["ask", "--jsonl"], input="マイナンバーカードの交付率の目標は？\n明日の天気は？\n"
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["question"] for line in lines] == [
+        "マイナンバーカードの交付率の目標は？",
+        "明日の天気は？",
+    ]
+    assert lines[0]["confident"] and lines[0]["answers"][0]["id"] == "1-2"
+    assert not lines[1]["confident"]
 
 
 def test_flask_debug_does_not_switch_on_development_mode():
