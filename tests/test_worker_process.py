@@ -101,6 +101,9 @@ def test_worker_process_answers_and_stops_cleanly(
     log = tmp_path / "worker.log"
     worker = start_worker(settings.database_url, line_server.url, log)
     try:
+        # Start-up (imports, content, engine) can take long on a loaded machine; the answers
+        # are what is timed.
+        assert wait_for(lambda: live_workers(settings.database_url) == 1, 60), "not started"
         assert wait_for(lambda: set(accepted(line_api)) == set(tokens)), "not all answered"
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)
