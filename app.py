@@ -40,4 +40,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     cli.init_app(app)
     staff_cli.init_app(app)
     broadcast_cli.init_app(app)
+    cli.report_config_errors(app.cli)
     return app

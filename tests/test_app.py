@@ -72,6 +72,22 @@ def test_ask_needs_no_database(tmp_path, monkeypatch):
     assert not lines[1]["confident"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["events", "prune"], ["broadcasts", "run-due"], ["friends", "report"], ["db", "upgrade"]],
+)
+def test_a_command_needing_the_database_says_what_is_missing(tmp_path, monkeypatch, args):
+    """Without DATABASE_URL a command that opens the database stops with the message and exit
+    status 1, not a traceback."""
+    monkeypatch.chdir(tmp_path)
+    env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}
+    app = create_app(Settings.from_env(env))
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert "DATABASE_URL" in result.output
+    assert not isinstance(result.exception, ConfigError)  # handled, not raised
+
+
 def test_flask_debug_does_not_switch_on_development_mode():
     """`flask --debug` / FLASK_DEBUG=1 only turn on Flask's debugger: no throwaway secrets,
     no simulator, no SQLite fallback. APP_ENV=development is the one switch."""

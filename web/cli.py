@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import migrate
+from bot.config import MISSING_DATABASE_URL, ConfigError
 from bot.content import CONTENT_DIR, ContentError
 from bot.pipeline.worker import EventWorker, run_until_idle
 from bot.respond import text_for
@@ -29,8 +31,11 @@ richmenu_cli = AppGroup("richmenu", help="The LINE rich menu defined in content/
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (the release step)."""
+    url = services().settings.database_url
+    if not url:
+        raise ConfigError(MISSING_DATABASE_URL)
     try:
-        migrate.upgrade(services().settings.database_url, revision)
+        migrate.upgrade(url, revision)
     except SQLAlchemyError as e:
         message = f"the database is unavailable: {type(e).__name__}: {e.orig or e}"
         raise click.ClickException(message) from e
@@ -211,3 +216,26 @@ def init_app(app: Flask) -> None:
 
     for command in (db_cli, content_cli, events_cli, richmenu_cli, ask, friends_cli):
         app.cli.add_command(command)
+
+
+def report_config_errors(group: click.Group) -> None:
+    """Make every command of `group` (and its subgroups) stop on a configuration error — such
+    as a missing DATABASE_URL, met only when a command opens the database — with the message
+    and exit status 1 instead of a traceback. Call once every command is registered."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            report_config_errors(command)
+        elif command.callback is not None and not getattr(command, "_reports_config", False):
+            command.callback = _config_errors_as_click(command.callback)
+            command._reports_config = True  # type: ignore[attr-defined]
+
+
+def _config_errors_as_click(callback):  # type: ignore[no-untyped-def]
+    @functools.wraps(callback)
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return callback(*args, **kwargs)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from e
+
+    return run
