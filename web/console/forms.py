@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -40,10 +41,10 @@ class BroadcastForm(FlaskForm):
     timing = RadioField(
         "配信日時",
         choices=[
-            ("now", "今すぐ"),
-            ("once", "日時を指定"),
-            ("weekly", "毎週"),
-            ("monthly", "毎月"),
+            SelectChoice("now", "今すぐ"),
+            SelectChoice("once", "日時を指定"),
+            SelectChoice("weekly", "毎週"),
+            SelectChoice("monthly", "毎月"),
         ],
         default="now",
     )
@@ -51,10 +52,10 @@ class BroadcastForm(FlaskForm):
     # Checked in the view (only the one the chosen timing uses matters).
     weekday = SelectField(
         "曜日",
-        choices=[(str(i), f"{d}曜日") for i, d in enumerate(WEEKDAYS)],
+        choices=[SelectChoice(str(i), f"{d}曜日") for i, d in enumerate(WEEKDAYS)],
         validate_choice=False,
     )
     monthday = SelectField(
-        "日", choices=[(str(d), f"{d}日") for d in range(1, 29)], validate_choice=False
+        "日", choices=[SelectChoice(str(d), f"{d}日") for d in range(1, 29)], validate_choice=False
     )
     time = StringField("時刻", default="09:00")
