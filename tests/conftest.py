@@ -209,3 +209,15 @@ class Webhook:
 @pytest.fixture
 def webhook(client: FlaskClient, services: Services, line_api: LineApiStandin) -> Webhook:
     return Webhook(client, services, line_api)
+
+
+# --- browser (tests/browser.py) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Debian chromium, shared by a module's tests (they open pages of their own)."""
+    from tests.browser import launched
+
+    with launched() as running:
+        yield running

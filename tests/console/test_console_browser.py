@@ -4,32 +4,20 @@ schedule, copy, cancel. Screenshots go to tests/artifacts/ (docs/ keeps the READ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
-from bot import migrate
-from bot.config import Settings
 from bot.services import Services
 from bot.staff import accounts
+from tests.browser import ARTIFACTS, MARKS, SIZES, WAIT_MS, console_services, served
 from tests.segments_helpers import make_friend, user
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-WAIT_MS = 15_000
 PASSWORD = "console password"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -37,21 +25,7 @@ def console(
     tmp_path: Path, line_server: Any, content: dict[str, Any]
 ) -> Iterator[tuple[str, Services]]:
     """The app (worker off) on a free loopback port, with staff and a few friends."""
-    db_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    migrate.upgrade(db_url)
-    settings = Settings(
-        channel_secret="s",
-        channel_access_token="test-channel-access-token",
-        line_api_base_url=line_server.url,
-        line_api_data_base_url=line_server.url,
-        database_url=db_url,
-        secret_key="console-test-key",
-        worker="off",
-    )
-    import handlers
-
-    services = Services(settings, routers=handlers.ROUTERS)
-    services.__dict__.update(content)
+    services = console_services(tmp_path / "console.sqlite3", line_server.url, content)
     with services.db.session() as session:
         accounts.add_staff(session, "tanaka", PASSWORD, "approver")
         accounts.set_line_user_id(session, 1, user(99))
@@ -74,26 +48,11 @@ def console(
     with services.db.session() as session:
         service.create(session, accounts.Staff(1, "tanaka", "approver", None), draft, now)
     run_due(services)
-    app = create_app(services=services)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}", services
+        with served(create_app(services=services)) as base:
+            yield base, services
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
         services.db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def login(page: Any, base: str, name: str = "tanaka") -> None:

@@ -5,34 +5,23 @@ tests/artifacts/friends-{phone,desktop}.png."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
-from bot import migrate
-from bot.config import Settings
 from bot.models import FollowerSnapshot, FriendEvent
 from bot.services import Services
 from bot.staff import accounts
+from tests.browser import ARTIFACTS, MARKS, SIZES, WAIT_MS, console_services, served
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-WAIT_MS = 15_000
 PASSWORD = "console password"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = MARKS
 
 
 def history(services: Services) -> dict[date, int]:
@@ -66,43 +55,17 @@ def history(services: Services) -> dict[date, int]:
 def console(
     tmp_path: Path, line_server: Any, content: dict[str, Any]
 ) -> Iterator[tuple[str, dict[date, int]]]:
-    db_url = f"sqlite:///{tmp_path / 'friends.sqlite3'}"
-    migrate.upgrade(db_url)
-    settings = Settings(
-        channel_secret="s",
-        channel_access_token="test-channel-access-token",
-        line_api_base_url=line_server.url,
-        line_api_data_base_url=line_server.url,
-        database_url=db_url,
-        secret_key="friends-console-test-key",
-        worker="off",
+    services = console_services(
+        tmp_path / "friends.sqlite3", line_server.url, content, clock=lambda: NOW
     )
-    import handlers
-
-    services = Services(settings, routers=handlers.ROUTERS, clock=lambda: NOW)
-    services.__dict__.update(content)
     with services.db.session() as session:
         accounts.add_staff(session, "tanaka", PASSWORD, "editor")
     stored = history(services)
-    server = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}", stored
+        with served(create_app(services=services)) as base:
+            yield base, stored
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
         services.db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("size", list(SIZES))

@@ -8,34 +8,18 @@ download cannot work here); without it the test is skipped with the reason.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from bot import migrate
 from bot.config import Settings
+from tests.browser import ARTIFACTS, MARKS, WAIT_MS, launched, served
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-WAIT_MS = 15_000
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -52,8 +36,12 @@ def live_app(tmp_path: Path) -> Iterator[str]:
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         return holder["app"](environ, start_response)
 
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    line_api = f"http://127.0.0.1:{server.port}/_line"
+    with served(wsgi) as base:
+        yield from _simulator_app(holder, base, db_url)
+
+
+def _simulator_app(holder: dict[str, Any], base: str, db_url: str) -> Iterator[str]:
+    line_api = f"{base}/_line"
     settings = Settings(
         channel_secret="browser-test-secret",
         channel_access_token="browser-test-token",
@@ -67,14 +55,9 @@ def live_app(tmp_path: Path) -> Iterator[str]:
     )
     app = create_app(settings)
     holder["app"] = app
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}"
+        yield base
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
         worker = app.extensions.get("bot.worker")
         if worker is not None:
             worker.stop()
@@ -85,22 +68,16 @@ def test_chat_in_the_simulator(live_app: str) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     expect = playwright_api.expect
     expect.set_options(timeout=WAIT_MS)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            # A phone-sized screen: the layout must work there (and it makes a tidy screenshot).
-            page = browser.new_page(viewport={"width": 420, "height": 1100}, locale="ja-JP")
-            page.set_default_timeout(WAIT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            _converse(page, live_app, expect)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "simulator.png"), full_page=True)
-            assert errors == [], errors
-        finally:
-            browser.close()
+    with launched() as browser:
+        # A phone-sized screen: the layout must work there (and it makes a tidy screenshot).
+        page = browser.new_page(viewport={"width": 420, "height": 1100}, locale="ja-JP")
+        page.set_default_timeout(WAIT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _converse(page, live_app, expect)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "simulator.png"), full_page=True)
+        assert errors == [], errors
 
 
 def _converse(page: Any, base: str, expect: Any) -> None:
