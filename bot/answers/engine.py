@@ -370,11 +370,12 @@ class AnswerEngine:
         # document's title; a name typed as it is (or nearly) is proof on its own
         lexical = cov * (0.75 + 0.25 * named)
         scores = 0.87 * np.maximum(name, lexical) + 0.13 * np.minimum(name, lexical)
-        if bm.max() > 0:
-            scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
+        top_bm = bm.max()
+        if top_bm > 0:
+            scores = scores + 0.02 * bm / top_bm  # tf and length break ties
         if facets.english:  # the English path: English keywords, stems, stop words
             scores = np.maximum(scores, self.english.score(text))
-        scores = np.clip(scores, 0.0, 1.0)
+        scores = np.minimum(scores, 1.0)  # (every part is >= 0)
         lean = self.intents.lean(text).direction
         if facets.facet in ("figure", "when", "department") or marked is not None:
             lean = -1  # a count, a date or a desk is held by an initiative, not a definition

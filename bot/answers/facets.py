@@ -25,7 +25,7 @@ _YEAR_PHRASE = re.compile(
 )
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九元", "01234567891")
 _LATIN = re.compile(r"[a-z]")
-_LETTER = re.compile(r"[a-z\u3040-\u30ff\u3400-\u9fff]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -149,6 +149,6 @@ class FacetRules:
 def is_english(question: str) -> bool:
     """Mostly Latin letters (at least three words' worth) and no kana or kanji."""
     text = nfkc(question).lower()
-    letters = _LETTER.findall(text)
-    latin = _LATIN.findall(text)
-    return len(latin) >= 8 and len(latin) == len(letters) and " " in text.strip()
+    if _JAPANESE.search(text):
+        return False
+    return len(_LATIN.findall(text)) >= 8 and " " in text.strip()
