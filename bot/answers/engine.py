@@ -95,6 +95,8 @@ class _Ranked:
     order: np.ndarray  # document indices, best first
     scores: np.ndarray  # per document, 0..1
     tokens: tuple[str, ...] = ()  # the question's content words (for _focused)
+    lean: int = 0  # the wording: +1 a term, -1 an initiative, 0 neither
+    named: np.ndarray | None = None  # per document: the question names it (part of its name)
 
 
 class AnswerEngine:
@@ -162,6 +164,12 @@ class AnswerEngine:
         pairs = sorted(self._linked)
         self._linked_a = np.array([p[0] for p in pairs], dtype=np.intp)
         self._linked_b = np.array([p[1] for p in pairs], dtype=np.intp)
+        # each term with its partner initiatives (in index order)
+        partners: dict[int, list[int]] = {}
+        for a, b in pairs:
+            if self._is_term[a] and not self._is_term[b]:
+                partners.setdefault(a, []).append(b)
+        self._partners = sorted(partners.items())
 
     @classmethod
     def from_content(
@@ -248,11 +256,14 @@ class AnswerEngine:
             near = self._near_miss(question, ranked, facets)
             if near is not None:
                 return near
-        if topic is not None and top < th.offtopic_override:
+        strong = topic is not None and topic not in self.intents.weak_topics
+        if strong and top < th.offtopic_override:
             return Result(question, "offtopic", topic=topic, facets=facets)
         intent = self._decide(ranked)
         if intent == "candidates" and self._semantic_agrees(text, ranked):
             intent = "answer"
+        if intent == "answer" and self._one_anchor(ranked, facets, marked):
+            intent = "candidates"
         if intent == "fallback" and talk is None and self.intents.small_talk(question):
             intent = "greeting"
         matches = self._matches(ranked, intent)
@@ -261,14 +272,27 @@ class AnswerEngine:
         )
         return self._focused(result, ranked.tokens)
 
+    def _one_anchor(self, ranked: _Ranked, facets: Facets, marked: tuple[str, str] | None) -> bool:
+        """The question shares one word with the plan and says things the plan never does,
+        with nothing that asks about the plan (no figure, date, desk or yes/no, no wording
+        that leans either way): 「英語の勉強って何からやればいい？」 is not about 1-3's
+        English support. Such a match is offered as 「もしかして」, never answered."""
+        if facets.facet is not None or facets.english or marked is not None or ranked.lean:
+            return False
+        known = {t for t in ranked.tokens if self.lexical.known(t)}
+        return len(known) == 1 and len(known) < len(set(ranked.tokens))
+
     def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
         """The second scorer's nearest document is the lexical favourite (or its partner)."""
         if self.semantic is None:
             return False
+        first = int(ranked.order[0])
+        named = ranked.named is not None and bool(ranked.named[first])
+        if not named and len({t for t in ranked.tokens if self.lexical.known(t)}) < 2:
+            return False  # one body-text word (「あなたは人間ですか」: 人間, in AI's definition)
         found = self.semantic.nearest(ranked.tokens)
         if found is None:
             return False
-        first = int(ranked.order[0])
         return found[0] == first
 
     def vocabulary(self) -> dict[str, str]:
@@ -396,7 +420,8 @@ class AnswerEngine:
             bonus = self._is_term & (scores > 0)
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
-        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens))
+        named_any = (named > 0) | (name > 0)
+        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens), lean, named_any)
 
     def _names_term(self, core: str) -> bool:
         """A glossary term's headword or alias is written whole in the question
@@ -406,11 +431,28 @@ class AnswerEngine:
 
     def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
         """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
-        picks between them: the favoured one ranks just above its partner."""
-        a, b = self._linked_a, self._linked_b
-        keep = (self._is_term[a] == favour_terms) & (scores[b] > 0)
+        picks between them: the favoured one ranks just above its partner. A term several
+        initiatives use (マイナンバーカード: 1-2 and 1-4) lifts only the one the question
+        matches best, so the wording never ties them."""
+        if favour_terms:
+            a, b = self._linked_a, self._linked_b
+            keep = self._is_term[a] & (scores[b] > 0)
+            out = scores.copy()
+            np.maximum.at(out, a[keep], np.minimum(1.0, scores[b[keep]] + 0.01))
+            return out
+        values = scores.tolist()
+        lifted: dict[int, float] = {}
+        for term, partners in self._partners:
+            if values[term] <= 0:
+                continue
+            best = max(partners, key=values.__getitem__)  # the first of equals
+            lift = min(1.0, values[term] + 0.01)
+            if lift > max(values[best], lifted.get(best, 0.0)):
+                lifted[best] = lift
+        if not lifted:
+            return scores
         out = scores.copy()
-        np.maximum.at(out, a[keep], np.minimum(1.0, scores[b[keep]] + 0.01))
+        out[list(lifted)] = list(lifted.values())
         return out
 
     def _decide(self, ranked: _Ranked) -> Intent:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.answers.normalize import nfkc, pattern_fold
+from bot.answers.normalize import nfkc, pattern_fold, rule_pattern
 from bot.answers.rules import AnsweringRules
 
 REIWA_OFFSET = 2018  # 令和N年度 starts in April of 2018+N
@@ -31,7 +31,7 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{pattern_fold(p)})" for p in patterns))
+    return re.compile("|".join(rule_pattern(p) for p in patterns))
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ class FacetRules:
         self._baseline = _compile(y.baseline)
         self._this = _compile(y.this)
         self._next = _compile(y.next)
-        self._nearmiss = [(n.kind, _compile(n.patterns)) for n in rules.nearmiss]
+        self._nearmiss = [
+            (n.kind, _compile(n.patterns), _compile(n.unless)) for n in rules.nearmiss
+        ]
         self._weak = {n.kind for n in rules.nearmiss if n.weak}
         self._safety = _compile(rules.safety.patterns)
         self._menu = [(m.name, _compile(m.patterns)) for m in rules.menu]
@@ -78,7 +80,14 @@ class FacetRules:
         text = pattern_fold(question)
         facet = next((n for n, p in self._facets if p is not None and p.search(text)), None)
         unit = next((u for u, p in self._units if p is not None and p.search(text)), None)
-        nearmiss = next((k for k, p in self._nearmiss if p is not None and p.search(text)), None)
+        nearmiss = next(
+            (
+                k
+                for k, p, unless in self._nearmiss
+                if p is not None and p.search(text) and not (unless and unless.search(text))
+            ),
+            None,
+        )
         if nearmiss in self._weak and facet is not None:
             nearmiss = None  # 「住民票の手数料はいつからキャッシュレス？」 asks the plan
         return Facets(

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -37,9 +38,28 @@ class Doc:
     names: tuple[str, ...] = ()  # short names a citizen may type as they are
 
 
+_QUOTED = re.compile("「([^」]{2,25})」")
+
+
+def quoted_names(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Initiative id -> the names its text gives in 「」 (「書かない窓口」): the plan's own
+    names for what it does, so a citizen may type them as names. A phrase several
+    initiatives quote (「新しい生活様式」) or that names another item (「LINE」, a glossary
+    term) names nothing of this initiative alone."""
+    names = {fold_key(n) for ini in plan.initiatives for n in (ini.title, *ini.keywords)}
+    names |= {fold_key(n) for t in plan.terms for n in (t.headword, *t.aliases)}
+    found = {ini.id: _QUOTED.findall(f"{ini.content}{ini.effect}") for ini in plan.initiatives}
+    count = Counter(q for qs in found.values() for q in set(qs))
+    return {
+        i: tuple(dict.fromkeys(q for q in qs if count[q] == 1 and fold_key(q) not in names))
+        for i, qs in found.items()
+    }
+
+
 def plan_docs(plan: Plan) -> list[Doc]:
     """Initiatives first (plan order), then terms; the order is the document index."""
     docs: list[Doc] = []
+    quoted = quoted_names(plan)
     for ini in sorted(plan.initiatives, key=lambda i: i.sort_key):
         fields = {
             "title": (ini.title,),
@@ -55,7 +75,8 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "content": (ini.content,),
             "effect": (ini.effect,),
         }
-        docs.append(Doc("initiative", ini.id, ini.title, fields, (ini.title, *ini.keywords)))
+        names = (ini.title, *ini.keywords, *quoted[ini.id])
+        docs.append(Doc("initiative", ini.id, ini.title, fields, names))
     for term in plan.terms:
         fields = {
             "headword": (term.headword,),

@@ -88,6 +88,24 @@ def pattern_fold(text: str) -> str:
     return katakana(soft(text))
 
 
+_LATIN_EDGE = re.compile(r"[a-z]")
+
+
+def rule_pattern(pattern: str, whole_word: bool = False) -> str:
+    """One answering.yaml pattern, folded like a question, as a regex alternative.
+
+    English words are matched from the start of a word (rate is not inside separate); with
+    `whole_word`, to its end too (the greeting hi is not inside hiking). Japanese has no
+    spaces, so only Latin letters are bounded.
+    """
+    folded = pattern_fold(pattern)
+    if _LATIN_EDGE.match(folded):
+        folded = "(?<![a-z])" + folded
+    if whole_word and folded and _LATIN_EDGE.match(folded[-1]):
+        folded += "(?![a-z])"
+    return f"(?:{folded})"
+
+
 def kana_runs_to_katakana(text: str) -> str:
     """Turn hiragana runs that contain ー into katakana (どろーん -> ドローン).
 
