@@ -287,6 +287,8 @@ class AnswerEngine:
         if self.semantic is None:
             return False
         first = int(ranked.order[0])
+        if ranked.scores[first] < self.rules.thresholds.semantic:
+            return False  # too little lexical evidence to confirm
         named = ranked.named is not None and bool(ranked.named[first])
         if not named and len({t for t in ranked.tokens if self.lexical.known(t)}) < 2:
             return False  # one body-text word (「あなたは人間ですか」: 人間, in AI's definition)

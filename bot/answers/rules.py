@@ -36,6 +36,7 @@ class Thresholds(_Frozen):
     clear_answer: float = Field(ge=0, le=1)  # a lower top score may answer ...
     clear_lead: float = Field(ge=0, le=1)  # ... when the runner-up is at most this share of it
     candidates: float = Field(ge=0, le=1)  # top score at or above -> 「もしかして」
+    semantic: float = Field(default=0.3, ge=0, le=1)  # … answered if the second scorer agrees
     offtopic_override: float = Field(ge=0, le=1)  # a plan match this strong beats a topic
     nearmiss_related: float = Field(default=0.2, ge=0, le=1)  # a near miss's related item
 
