@@ -18,10 +18,10 @@ from bot.answers.rules import AnsweringRules
 
 REIWA_OFFSET = 2018  # 令和N年度 starts in April of 2018+N
 
-_REIWA = re.compile(r"(?:令和\s*|(?<![a-z])r\s?)([0-9]{1,2})(?![0-9])")
-_WESTERN = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+_REIWA = re.compile(r"(?:令和\s*|r(?<![a-z]r)\s?)([0-9]{1,2})(?![0-9])")
+_WESTERN = re.compile(r"(2(?<![0-9]2)0[0-9]{2})(?![0-9])")
 _YEAR_PHRASE = re.compile(
-    r"(?:令和\s*[0-9]{1,2}|(?<![a-z])r\s?[0-9]{1,2}|(?<![0-9])20[0-9]{2})\s*(?:年度|年)?(?:末|中|時点)?"
+    r"(?:令和\s*[0-9]{1,2}|r(?<![a-z]r)\s?[0-9]{1,2}|2(?<![0-9]2)0[0-9]{2})\s*(?:年度|年)?(?:末|中|時点)?"
 )
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九元", "01234567891")
 _LATIN = re.compile(r"[a-z]")

@@ -202,14 +202,15 @@ class NameIndex:
         self.keys = keys
         self.owner = owner
         self._len = [len(k) for k in keys]
-        # for the fuzzy ratio's pre-filter: each character with its occurrence number
-        # (ア#1, ア#2 …) -> the names that hold it that often
+        # for the fuzzy ratio's pre-filter: each character -> the names holding it, a name
+        # listed once per occurrence (its count of that character)
         post: dict[str, list[int]] = {}
         for i, k in enumerate(keys):
-            for piece in _counted(k):
-                post.setdefault(piece, []).append(i)
+            for ch in k:
+                post.setdefault(ch, []).append(i)
         self._chars = {c: np.array(ids, dtype=np.intp) for c, ids in post.items()}
         self._lens = np.array(self._len, dtype=float)
+        self._need = (self.FUZZY / 200) * self._lens - 0.5  # half a character of slack
         # exact containment by dictionary look-up instead of scanning every name:
         # name -> its key indices, and every substring of a name -> key indices
         self._exact: dict[str, list[int]] = {}
@@ -280,15 +281,14 @@ class NameIndex:
     def _fuzzy(self, core: str) -> list[tuple[int, float]]:
         """(name key, ratio 0..1) for names within FUZZY of `core` (rapidfuzz ratio).
 
-        The ratio is 2·LCS / (len1 + len2), and the LCS is at most the characters the two
-        strings share (counted with repeats): names that share too few are never compared.
+        The ratio is 2·LCS / (len1 + len2), and the LCS is at most the number of a name's
+        characters that occur in `core` at all: names with too few are never compared.
         """
-        found = [ids for piece in _counted(core) if (ids := self._chars.get(piece)) is not None]
+        found = [ids for ch in set(core) if (ids := self._chars.get(ch)) is not None]
         if not found:
             return []
         shared = np.bincount(np.concatenate(found), minlength=len(self.keys))
-        need = (self.FUZZY / 200) * (self._lens + len(core)) - 0.5  # half a character of slack
-        near = np.flatnonzero(shared >= need).tolist()
+        near = np.flatnonzero(shared >= self._need + (self.FUZZY / 200) * len(core)).tolist()
         if not near:
             return []
         keys = self.keys
@@ -299,13 +299,3 @@ class NameIndex:
             / 100
         )
         return [(i, r) for i, r in zip(near, ratios.tolist(), strict=True) if r > 0]
-
-
-def _counted(text: str) -> list[str]:
-    """Each character with its occurrence number: アイア -> ア#1, イ#1, ア#2."""
-    seen: dict[str, int] = {}
-    out = []
-    for ch in text:
-        seen[ch] = seen.get(ch, 0) + 1
-        out.append(f"{ch}#{seen[ch]}")
-    return out
