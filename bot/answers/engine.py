@@ -96,6 +96,7 @@ class _Ranked:
     scores: np.ndarray  # per document, 0..1
     tokens: tuple[str, ...] = ()  # the question's content words (for _focused)
     lean: int = 0  # the wording: +1 a term, -1 an initiative, 0 neither
+    cued: bool = False  # a cue word of either kind (とは, 目標, 導入 …) is in the question
     named: np.ndarray | None = None  # per document: the question names it (part of its name)
 
 
@@ -274,10 +275,13 @@ class AnswerEngine:
 
     def _one_anchor(self, ranked: _Ranked, facets: Facets, marked: tuple[str, str] | None) -> bool:
         """The question shares one word with the plan and says things the plan never does,
-        with nothing that asks about the plan (no figure, date, desk or yes/no, no wording
-        that leans either way): 「英語の勉強って何からやればいい？」 is not about 1-3's
-        English support. Such a match is offered as 「もしかして」, never answered."""
-        if facets.facet is not None or facets.english or marked is not None or ranked.lean:
+        with nothing that asks about the plan (no figure, date or desk, no cue word such as
+        とは or 導入; a bare 「…ある？」 is no such cue): 「英語の勉強って何からやればいい？」
+        is not about 1-3's English support. Such a match is offered as 「もしかして」, never
+        answered."""
+        if facets.facet in ("figure", "when", "department") or facets.english:
+            return False
+        if marked is not None or ranked.cued:
             return False
         known = {t for t in ranked.tokens if self.lexical.known(t)}
         return len(known) == 1 and len(known) < len(set(ranked.tokens))
@@ -402,7 +406,8 @@ class AnswerEngine:
         if facets.english:  # the English path: English keywords, stems, stop words
             scores = np.maximum(scores, self.english.score(text))
         scores = np.minimum(scores, 1.0)  # (every part is >= 0)
-        lean = self.intents.lean(text).direction
+        cues = self.intents.lean(text)
+        lean = cues.direction
         if facets.facet in ("figure", "when", "department") or marked is not None:
             lean = -1  # a count, a date or a desk is held by an initiative, not a definition
         elif facets.facet == "yesno" and lean == 0:
@@ -423,7 +428,8 @@ class AnswerEngine:
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
         named_any = (named > 0) | (name > 0)
-        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens), lean, named_any)
+        cued = cues.term or cues.initiative
+        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens), lean, cued, named_any)
 
     def _names_term(self, core: str) -> bool:
         """A glossary term's headword or alias is written whole in the question
