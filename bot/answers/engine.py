@@ -30,7 +30,7 @@ import numpy as np
 
 from bot.answers.english import EnglishIndex, EnglishWords, check_english, load_english
 from bot.answers.facets import FacetRules, Facets
-from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
+from bot.answers.index import PHRASE, Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
 from bot.answers.normalize import (
     Analyzer,
@@ -95,6 +95,7 @@ class _Ranked:
     order: np.ndarray  # document indices, best first
     scores: np.ndarray  # per document, 0..1
     tokens: tuple[str, ...] = ()  # the question's content words (for _focused)
+    phrases: tuple[str, ...] = ()  # adjacent nouns joined (中国+語)
     lean: int = 0  # the wording: +1 a term, -1 an initiative, 0 neither
     cued: bool = False  # a cue word of either kind (とは, 目標, 導入 …) is in the question
     named: np.ndarray | None = None  # per document: the question names it (part of its name)
@@ -284,7 +285,9 @@ class AnswerEngine:
         if marked is not None or ranked.cued:
             return False
         known = {t for t in ranked.tokens if self.lexical.known(t)}
-        return len(known) == 1 and len(known) < len(set(ranked.tokens))
+        # a compound the plan uses (中国+語) is one word
+        compounds = {p for p in ranked.phrases if self.lexical.known(PHRASE + p)}
+        return len(known) - len(compounds) == 1 and len(known) < len(set(ranked.tokens))
 
     def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
         """The second scorer's nearest document is the lexical favourite (or its partner)."""
@@ -429,7 +432,9 @@ class AnswerEngine:
         order = np.argsort(-scores, kind="stable")
         named_any = (named > 0) | (name > 0)
         cued = cues.term or cues.initiative
-        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens), lean, cued, named_any)
+        return _Ranked(
+            order, np.minimum(scores, 1.0), tuple(tokens), tuple(phrases), lean, cued, named_any
+        )
 
     def _names_term(self, core: str) -> bool:
         """A glossary term's headword or alias is written whole in the question

@@ -95,8 +95,9 @@ def rule_pattern(pattern: str, whole_word: bool = False) -> str:
     """One answering.yaml pattern, folded like a question, as a regex alternative.
 
     English words are matched from the start of a word (rate is not inside separate); with
-    `whole_word`, to its end too (the greeting hi is not inside hiking). Japanese has no
-    spaces, so only Latin letters are bounded.
+    `whole_word`, to its end too (the greeting hi is not inside hiking, bus not inside
+    business). Japanese has no spaces, so only patterns that start with a Latin letter are
+    bounded.
     """
     folded = pattern_fold(pattern)
     if _LATIN_EDGE.match(folded):
@@ -107,8 +108,8 @@ def rule_pattern(pattern: str, whole_word: bool = False) -> str:
             folded = "(?<![a-z])" + folded
         else:
             folded = f"{first}(?<![a-z]{first}){rest}"
-    if whole_word and folded and _LATIN_EDGE.match(folded[-1]):
-        folded += "(?![a-z])"
+    if whole_word and _LATIN_EDGE.match(pattern_fold(pattern)):
+        folded = f"(?:{folded})(?![a-z])"  # an English word, to its end (bus(es)?)
     return f"(?:{folded})"
 
 
