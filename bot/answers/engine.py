@@ -491,8 +491,8 @@ class AnswerEngine:
         for j, raw in zip(top, ranked.scores[top].tolist(), strict=True):
             doc = self.docs[j]
             score = round(raw, 4)
-            if intent == "fallback" and score <= 0:
-                break
+            if intent in ("fallback", "candidates") and score <= 0:
+                break  # never offer an item the question does not match at all
             out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]
         return tuple(out)
 

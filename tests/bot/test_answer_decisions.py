@@ -42,6 +42,7 @@ def test_one_shared_word_is_offered_not_answered(engine: AnswerEngine) -> None:
     # 英語 is a keyword of 1-3, but pronunciation practice is not in the plan
     result = engine.ask("英語の発音を練習するコツは？")
     assert result.intent == "candidates" and not result.confident
+    assert _ids(result) == ["1-3"]  # nothing the question does not match is offered
     # a compound the plan uses is still one word (中国+語), and a bare 「…ある？」 asks nothing
     assert not engine.ask("中国語のドラマでおもしろいのある？").confident
     # two plan words and no stray ones: the plan's answer
