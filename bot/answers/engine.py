@@ -10,13 +10,14 @@ The order of decisions, and why:
    「いつ」「目標」「予定」 to an initiative. A bare word that is both a term and an
    initiative (ドローン, テレワーク) goes to the term: its definition is the shortest useful
    answer and the term's reply links to the initiative.
-4. a declined topic (天気, ごみ, 市長 …) wins unless the plan matches very strongly.
+4. a declined topic (天気, ごみ, 市長 …) wins unless the plan matches very strongly; a weak
+   one (a place named in passing: 大山) only when the plan matches nothing. A near-miss cue
+   with a plan topic in sight -> "nearmiss" (the desk).
 5. confident (score and margin over the runner-up) -> "answer"; otherwise "candidates"
-   (≤ 3, 「もしかして」) when something is near, else "fallback".
-
-A semantic model (USE-multilingual, as a cascade stage) was measured and left out: on the
-evaluation set it gained one question in 161 and nothing on the held-out set, while costing
-about 2 s of start-up (see README, "The answer engine").
+   (≤ 3, 「もしかして」) when something is near (the line is low: an unsure engine offers the
+   item rather than declining), else "fallback". A 「もしかして」 the second scorer confirms
+   (semantic.py, a cascade stage) is answered; an answer resting on one shared word and
+   nothing that asks about the plan is only offered (`_one_anchor`).
 """
 
 from __future__ import annotations
@@ -290,7 +291,8 @@ class AnswerEngine:
         return len(known) - len(compounds) == 1 and len(known) < len(set(ranked.tokens))
 
     def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
-        """The second scorer's nearest document is the lexical favourite (or its partner)."""
+        """The second scorer's nearest document is the lexical favourite, and there is
+        enough lexical evidence for that agreement to mean something."""
         if self.semantic is None:
             return False
         first = int(ranked.order[0])
