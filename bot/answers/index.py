@@ -230,7 +230,7 @@ class NameIndex:
         """Every piece (2+ characters) of every name key, names and readings alike."""
         return frozenset(self._within)
 
-    def score(self, core: str, cuts: set[int] | None = None) -> np.ndarray:
+    def score(self, core: str) -> np.ndarray:
         """Per document 0..1: 1 = the question is exactly a name of it.
 
         Whole-string similarity (rapidfuzz ratio, for typos: デジタルデパイド) and exact
@@ -247,7 +247,7 @@ class NameIndex:
             for i, r in self._fuzzy(core):
                 best[i] = r
         inside = set(self._within.get(core, ()))  # the question inside a name
-        words = cuts  # word boundaries in `core`; computed here only when needed and not given
+        words: set[int] | None = None  # word boundaries, computed only when needed
         heads = self._heads
         starts = [a for a in range(n - 1) if core[a : a + 2] in heads]
         for size in self._lengths:  # a name inside the question, as whole words
