@@ -146,6 +146,14 @@ def initiative_numbers(text: str) -> list[str]:
 # --- synonyms ------------------------------------------------------------------------------
 
 
+_HIRAGANA_WORD = re.compile("[\u3041-\u3096]+")  # no long-vowel mark: ー makes a loanword
+_PARTICLES = frozenset("のでにをはがともへやかね")
+
+
+def _is_hiragana_letter(ch: str) -> bool:
+    return bool(ch) and "\u3041" <= ch <= "\u3096"
+
+
 def _script(ch: str) -> str:
     if "\u30a1" <= ch <= "\u30ff" or ch == "ー":
         return "katakana"
@@ -213,7 +221,18 @@ class SynonymTable:
         first, last = _script(variant[0]), _script(variant[-1])
         if first != "other" and start > 0 and _script(text[start - 1]) == first:
             return False
-        return not (last != "other" and end < len(text) and _script(text[end]) == last)
+        if last != "other" and end < len(text) and _script(text[end]) == last:
+            return False
+        if len(variant) <= 3 and _HIRAGANA_WORD.fullmatch(variant):
+            # a short word spelt in hiragana (らいん, ちず) sits between particles, not inside
+            # other hiragana (見づらいんだけど); a longer one is distinctive (まどぐち in
+            # かかないまどぐち)
+            before = text[start - 1] if start > 0 else ""
+            after = text[end] if end < len(text) else ""
+            return not (_is_hiragana_letter(before) and before not in _PARTICLES) and not (
+                _is_hiragana_letter(after) and after not in _PARTICLES
+            )
+        return True
 
 
 # --- tokens --------------------------------------------------------------------------------
@@ -267,7 +286,7 @@ class Analyzer:
 
     def prepare(self, text: str) -> str:
         """soft + synonyms + hiragana loanwords to katakana: the form every scorer sees."""
-        return self.synonyms.apply(kana_runs_to_katakana(soft(text)))
+        return kana_runs_to_katakana(self.synonyms.apply(soft(text)))
 
     def tokens(self, prepared: str) -> list[str]:
         """Content-word keys of already `prepare`d text, in order (duplicates kept)."""
