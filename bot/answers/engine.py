@@ -10,13 +10,14 @@ The order of decisions, and why:
    「いつ」「目標」「予定」 to an initiative. A bare word that is both a term and an
    initiative (ドローン, テレワーク) goes to the term: its definition is the shortest useful
    answer and the term's reply links to the initiative.
-4. a declined topic (天気, ごみ, 市長 …) wins unless the plan matches very strongly.
+4. a declined topic (天気, ごみ, 市長 …) wins unless the plan matches very strongly; a weak
+   one (a place named in passing: 大山) only when the plan matches nothing. A near-miss cue
+   with a plan topic in sight -> "nearmiss" (the desk).
 5. confident (score and margin over the runner-up) -> "answer"; otherwise "candidates"
-   (≤ 3, 「もしかして」) when something is near, else "fallback".
-
-A semantic model (USE-multilingual, as a cascade stage) was measured and left out: on the
-evaluation set it gained one question in 161 and nothing on the held-out set, while costing
-about 2 s of start-up (see README, "The answer engine").
+   (≤ 3, 「もしかして」) when something is near (the line is low: an unsure engine offers the
+   item rather than declining), else "fallback". A 「もしかして」 the second scorer confirms
+   (semantic.py, a cascade stage) is answered; an answer resting on one shared word and
+   nothing that asks about the plan is only offered (`_one_anchor`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 
 from bot.answers.english import EnglishIndex, EnglishWords, check_english, load_english
 from bot.answers.facets import FacetRules, Facets
-from bot.answers.index import Doc, LexicalIndex, NameIndex, plan_docs
+from bot.answers.index import PHRASE, Doc, LexicalIndex, NameIndex, plan_docs
 from bot.answers.intent import IntentRules
 from bot.answers.normalize import (
     Analyzer,
@@ -95,6 +96,10 @@ class _Ranked:
     order: np.ndarray  # document indices, best first
     scores: np.ndarray  # per document, 0..1
     tokens: tuple[str, ...] = ()  # the question's content words (for _focused)
+    phrases: tuple[str, ...] = ()  # adjacent nouns joined (中国+語)
+    lean: int = 0  # the wording: +1 a term, -1 an initiative, 0 neither
+    cued: bool = False  # a cue word of either kind (とは, 目標, 導入 …) is in the question
+    named: np.ndarray | None = None  # per document: the question names it (part of its name)
 
 
 class AnswerEngine:
@@ -162,6 +167,12 @@ class AnswerEngine:
         pairs = sorted(self._linked)
         self._linked_a = np.array([p[0] for p in pairs], dtype=np.intp)
         self._linked_b = np.array([p[1] for p in pairs], dtype=np.intp)
+        # each term with its partner initiatives (in index order)
+        partners: dict[int, list[int]] = {}
+        for a, b in pairs:
+            if self._is_term[a] and not self._is_term[b]:
+                partners.setdefault(a, []).append(b)
+        self._partners = sorted(partners.items())
 
     @classmethod
     def from_content(
@@ -248,11 +259,14 @@ class AnswerEngine:
             near = self._near_miss(question, ranked, facets)
             if near is not None:
                 return near
-        if topic is not None and top < th.offtopic_override:
+        strong = topic is not None and topic not in self.intents.weak_topics
+        if strong and top < th.offtopic_override:
             return Result(question, "offtopic", topic=topic, facets=facets)
         intent = self._decide(ranked)
         if intent == "candidates" and self._semantic_agrees(text, ranked):
             intent = "answer"
+        if intent == "answer" and self._one_anchor(ranked, facets, marked):
+            intent = "candidates"
         if intent == "fallback" and talk is None and self.intents.small_talk(question):
             intent = "greeting"
         matches = self._matches(ranked, intent)
@@ -261,14 +275,35 @@ class AnswerEngine:
         )
         return self._focused(result, ranked.tokens)
 
+    def _one_anchor(self, ranked: _Ranked, facets: Facets, marked: tuple[str, str] | None) -> bool:
+        """The question shares one word with the plan and says things the plan never does,
+        with nothing that asks about the plan (no figure, date or desk, no cue word such as
+        とは or 導入; a bare 「…ある？」 is no such cue): 「英語の勉強って何からやればいい？」
+        is not about 1-3's English support. Such a match is offered as 「もしかして」, never
+        answered."""
+        if facets.facet in ("figure", "when", "department") or facets.english:
+            return False
+        if marked is not None or ranked.cued:
+            return False
+        known = {t for t in ranked.tokens if self.lexical.known(t)}
+        # a compound the plan uses (中国+語) is one word
+        compounds = {p for p in ranked.phrases if self.lexical.known(PHRASE + p)}
+        return len(known) - len(compounds) == 1 and len(known) < len(set(ranked.tokens))
+
     def _semantic_agrees(self, text: str, ranked: _Ranked) -> bool:
-        """The second scorer's nearest document is the lexical favourite (or its partner)."""
+        """The second scorer's nearest document is the lexical favourite, and there is
+        enough lexical evidence for that agreement to mean something."""
         if self.semantic is None:
             return False
+        first = int(ranked.order[0])
+        if ranked.scores[first] < self.rules.thresholds.semantic:
+            return False  # too little lexical evidence to confirm
+        named = ranked.named is not None and bool(ranked.named[first])
+        if not named and len({t for t in ranked.tokens if self.lexical.known(t)}) < 2:
+            return False  # one body-text word (「あなたは人間ですか」: 人間, in AI's definition)
         found = self.semantic.nearest(ranked.tokens)
         if found is None:
             return False
-        first = int(ranked.order[0])
         return found[0] == first
 
     def vocabulary(self) -> dict[str, str]:
@@ -370,12 +405,14 @@ class AnswerEngine:
         # document's title; a name typed as it is (or nearly) is proof on its own
         lexical = cov * (0.75 + 0.25 * named)
         scores = 0.87 * np.maximum(name, lexical) + 0.13 * np.minimum(name, lexical)
-        if bm.max() > 0:
-            scores = scores + 0.02 * bm / bm.max()  # tf and length break ties
+        top_bm = bm.max()
+        if top_bm > 0:
+            scores = scores + 0.02 * bm / top_bm  # tf and length break ties
         if facets.english:  # the English path: English keywords, stems, stop words
             scores = np.maximum(scores, self.english.score(text))
-        scores = np.clip(scores, 0.0, 1.0)
-        lean = self.intents.lean(text).direction
+        scores = np.minimum(scores, 1.0)  # (every part is >= 0)
+        cues = self.intents.lean(text)
+        lean = cues.direction
         if facets.facet in ("figure", "when", "department") or marked is not None:
             lean = -1  # a count, a date or a desk is held by an initiative, not a definition
         elif facets.facet == "yesno" and lean == 0:
@@ -395,7 +432,11 @@ class AnswerEngine:
             bonus = self._is_term & (scores > 0)
             scores = np.where(bonus, scores + self.BARE_TERM_BONUS, scores)
         order = np.argsort(-scores, kind="stable")
-        return _Ranked(order, np.minimum(scores, 1.0), tuple(tokens))
+        named_any = (named > 0) | (name > 0)
+        cued = cues.term or cues.initiative
+        return _Ranked(
+            order, np.minimum(scores, 1.0), tuple(tokens), tuple(phrases), lean, cued, named_any
+        )
 
     def _names_term(self, core: str) -> bool:
         """A glossary term's headword or alias is written whole in the question
@@ -405,11 +446,28 @@ class AnswerEngine:
 
     def _wording_decides(self, scores: np.ndarray, favour_terms: bool) -> np.ndarray:
         """Where a term and an initiative name the same thing (ドローン / 3-4), the wording
-        picks between them: the favoured one ranks just above its partner."""
-        a, b = self._linked_a, self._linked_b
-        keep = (self._is_term[a] == favour_terms) & (scores[b] > 0)
+        picks between them: the favoured one ranks just above its partner. A term several
+        initiatives use (マイナンバーカード: 1-2 and 1-4) lifts only the one the question
+        matches best, so the wording never ties them."""
+        if favour_terms:
+            a, b = self._linked_a, self._linked_b
+            keep = self._is_term[a] & (scores[b] > 0)
+            out = scores.copy()
+            np.maximum.at(out, a[keep], np.minimum(1.0, scores[b[keep]] + 0.01))
+            return out
+        values = scores.tolist()
+        lifted: dict[int, float] = {}
+        for term, partners in self._partners:
+            if values[term] <= 0:
+                continue
+            best = max(partners, key=values.__getitem__)  # the first of equals
+            lift = min(1.0, values[term] + 0.01)
+            if lift > max(values[best], lifted.get(best, 0.0)):
+                lifted[best] = lift
+        if not lifted:
+            return scores
         out = scores.copy()
-        np.maximum.at(out, a[keep], np.minimum(1.0, scores[b[keep]] + 0.01))
+        out[list(lifted)] = list(lifted.values())
         return out
 
     def _decide(self, ranked: _Ranked) -> Intent:
@@ -435,8 +493,8 @@ class AnswerEngine:
         for j, raw in zip(top, ranked.scores[top].tolist(), strict=True):
             doc = self.docs[j]
             score = round(raw, 4)
-            if intent == "fallback" and score <= 0:
-                break
+            if intent in ("fallback", "candidates") and score <= 0:
+                break  # never offer an item the question does not match at all
             out.append(Match(doc.kind, doc.id, doc.title, score))  # type: ignore[arg-type]
         return tuple(out)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,8 +62,14 @@ def check_english(words: EnglishWords, plan: Plan) -> None:
 class EnglishAnalyzer:
     """English text -> stemmed content words (stop words dropped)."""
 
+    STEM_CACHE = 20_000  # words remembered (a resident's English vocabulary is small)
+
     def __init__(self, stopwords: Sequence[str], compounds: Sequence[str] = ()) -> None:
-        self._stemmer = snowballstemmer.stemmer("english")
+        # a Snowball stemmer keeps its word in the object: one per thread (the engine is
+        # shared by the worker threads); stems are remembered, since the pure-Python
+        # stemmer costs ~10 µs a word and questions reuse a small vocabulary
+        self._local = threading.local()
+        self._stems: dict[str, str] = {}
         self._raw_stop = frozenset(w.lower().replace("'", "") for w in stopwords)
         parts = sorted((c.lower().split() for c in compounds), key=len, reverse=True)
         self._compound = (
@@ -76,7 +83,18 @@ class EnglishAnalyzer:
         if self._compound is not None:  # "my number" is a name, not two stop words
             text = self._compound.sub(lambda m: re.sub(r"[\s-]+", "", m.group()), text)
         raw = [w for w in _WORD.findall(text) if w not in self._raw_stop]
-        return self._stemmer.stemWords(raw) if raw else []
+        return [self._stem(w) for w in raw]
+
+    def _stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            stemmer = getattr(self._local, "stemmer", None)
+            if stemmer is None:
+                stemmer = self._local.stemmer = snowballstemmer.stemmer("english")
+            stem = stemmer.stemWord(word)
+            if len(self._stems) < self.STEM_CACHE:
+                self._stems[word] = stem
+        return stem
 
 
 class EnglishIndex:

@@ -13,25 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.answers.normalize import nfkc, pattern_fold
+from bot.answers.normalize import nfkc, pattern_fold, rule_pattern
 from bot.answers.rules import AnsweringRules
 
 REIWA_OFFSET = 2018  # 令和N年度 starts in April of 2018+N
 
-_REIWA = re.compile(r"(?:令和\s*|(?<![a-z])r\s?)([0-9]{1,2})(?![0-9])")
-_WESTERN = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+_REIWA = re.compile(r"(?:令和\s*|r(?<![a-z]r)\s?)([0-9]{1,2})(?![0-9])")
+_WESTERN = re.compile(r"(2(?<![0-9]2)0[0-9]{2})(?![0-9])")
 _YEAR_PHRASE = re.compile(
-    r"(?:令和\s*[0-9]{1,2}|(?<![a-z])r\s?[0-9]{1,2}|(?<![0-9])20[0-9]{2})\s*(?:年度|年)?(?:末|中|時点)?"
+    r"(?:令和\s*[0-9]{1,2}|r(?<![a-z]r)\s?[0-9]{1,2}|2(?<![0-9]2)0[0-9]{2})\s*(?:年度|年)?(?:末|中|時点)?"
 )
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九元", "01234567891")
 _LATIN = re.compile(r"[a-z]")
-_LETTER = re.compile(r"[a-z\u3040-\u30ff\u3400-\u9fff]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{pattern_fold(p)})" for p in patterns))
+    return re.compile("|".join(rule_pattern(p) for p in patterns))
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ class FacetRules:
         self._baseline = _compile(y.baseline)
         self._this = _compile(y.this)
         self._next = _compile(y.next)
-        self._nearmiss = [(n.kind, _compile(n.patterns)) for n in rules.nearmiss]
+        self._nearmiss = [
+            (n.kind, _compile(n.patterns), _compile(n.unless)) for n in rules.nearmiss
+        ]
         self._weak = {n.kind for n in rules.nearmiss if n.weak}
         self._safety = _compile(rules.safety.patterns)
         self._menu = [(m.name, _compile(m.patterns)) for m in rules.menu]
@@ -78,7 +80,14 @@ class FacetRules:
         text = pattern_fold(question)
         facet = next((n for n, p in self._facets if p is not None and p.search(text)), None)
         unit = next((u for u, p in self._units if p is not None and p.search(text)), None)
-        nearmiss = next((k for k, p in self._nearmiss if p is not None and p.search(text)), None)
+        nearmiss = next(
+            (
+                k
+                for k, p, unless in self._nearmiss
+                if p is not None and p.search(text) and not (unless and unless.search(text))
+            ),
+            None,
+        )
         if nearmiss in self._weak and facet is not None:
             nearmiss = None  # 「住民票の手数料はいつからキャッシュレス？」 asks the plan
         return Facets(
@@ -149,6 +158,6 @@ class FacetRules:
 def is_english(question: str) -> bool:
     """Mostly Latin letters (at least three words' worth) and no kana or kanji."""
     text = nfkc(question).lower()
-    letters = _LETTER.findall(text)
-    latin = _LATIN.findall(text)
-    return len(latin) >= 8 and len(latin) == len(letters) and " " in text.strip()
+    if _JAPANESE.search(text):
+        return False
+    return len(_LATIN.findall(text)) >= 8 and " " in text.strip()

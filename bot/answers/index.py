@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -37,9 +38,28 @@ class Doc:
     names: tuple[str, ...] = ()  # short names a citizen may type as they are
 
 
+_QUOTED = re.compile("「([^」]{2,25})」")
+
+
+def quoted_names(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Initiative id -> the names its text gives in 「」 (「書かない窓口」): the plan's own
+    names for what it does, so a citizen may type them as names. A phrase several
+    initiatives quote (「新しい生活様式」) or that names another item (「LINE」, a glossary
+    term) names nothing of this initiative alone."""
+    names = {fold_key(n) for ini in plan.initiatives for n in (ini.title, *ini.keywords)}
+    names |= {fold_key(n) for t in plan.terms for n in (t.headword, *t.aliases)}
+    found = {ini.id: _QUOTED.findall(f"{ini.content}{ini.effect}") for ini in plan.initiatives}
+    count = Counter(q for qs in found.values() for q in set(qs))
+    return {
+        i: tuple(dict.fromkeys(q for q in qs if count[q] == 1 and fold_key(q) not in names))
+        for i, qs in found.items()
+    }
+
+
 def plan_docs(plan: Plan) -> list[Doc]:
     """Initiatives first (plan order), then terms; the order is the document index."""
     docs: list[Doc] = []
+    quoted = quoted_names(plan)
     for ini in sorted(plan.initiatives, key=lambda i: i.sort_key):
         fields = {
             "title": (ini.title,),
@@ -55,7 +75,8 @@ def plan_docs(plan: Plan) -> list[Doc]:
             "content": (ini.content,),
             "effect": (ini.effect,),
         }
-        docs.append(Doc("initiative", ini.id, ini.title, fields, (ini.title, *ini.keywords)))
+        names = (ini.title, *ini.keywords, *quoted[ini.id])
+        docs.append(Doc("initiative", ini.id, ini.title, fields, names))
     for term in plan.terms:
         fields = {
             "headword": (term.headword,),
@@ -112,6 +133,16 @@ class LexicalIndex:
             credit = idf * (0.5 + 0.5 * fw / top)  # a title word explains more than body text
             self._post[tok] = (idx, bm, credit, idf, named)
         self._name_total = np.maximum(name_total, 1e-9)
+        # the same evidence as one dense row per token (bm25f | coverage credit | name idf),
+        # so a question is one gather and one sum instead of three scatters per word
+        self._row = {tok: r for r, tok in enumerate(self._post)}
+        self._idf = np.array([hit[3] for hit in self._post.values()])
+        dense = np.zeros((len(self._post), 3 * self.n))
+        for r, (idx, b, credit, idf, named) in enumerate(self._post.values()):
+            dense[r, idx] = b
+            dense[r, self.n + idx] = credit
+            dense[r, 2 * self.n + named] = idf
+        self._dense = dense
 
     def known(self, token: str) -> bool:
         return token in self._post
@@ -127,22 +158,16 @@ class LexicalIndex:
         An unknown word lowers every coverage (the plan does not explain it); an unknown
         phrase counts for nothing (its words were counted already).
         """
-        bm = np.zeros(self.n)
-        cov = np.zeros(self.n)
-        named_cov = np.zeros(self.n)
-        total = 0.0
         keys = [*dict.fromkeys(tokens), *(PHRASE + p for p in dict.fromkeys(phrases))]
-        for tok in keys:
-            hit = self._post.get(tok)
-            if hit is None:
-                if not tok.startswith(PHRASE):
-                    total += self.unknown_idf * unknown_weight
-                continue
-            idx, b, credit, idf, named = hit
-            named_cov[named] += idf
-            bm[idx] += b
-            cov[idx] += credit
-            total += idf
+        rows = [r for r in map(self._row.get, keys) if r is not None]
+        unknown = sum(1 for k in keys if k not in self._row and not k.startswith(PHRASE))
+        total = self.unknown_idf * unknown_weight * unknown
+        if rows:
+            summed = self._dense[rows].sum(axis=0)
+            total += float(self._idf[rows].sum())
+        else:
+            summed = np.zeros(3 * self.n)
+        bm, cov, named_cov = summed[: self.n], summed[self.n : 2 * self.n], summed[2 * self.n :]
         if total > self.LONG_REF:
             # a long, rambling question: its extra words (家の前, 最近, 母が …) should not
             # drown the words that name the topic, so beyond LONG_REF the question's weight
@@ -157,6 +182,7 @@ class NameIndex:
     """String similarity between the question's core and each document's short names."""
 
     MAX_CORE = 40
+    FUZZY = 75  # rapidfuzz ratio (0..100) a misspelt name must reach
 
     def __init__(self, docs: list[Doc], analyzer: Analyzer) -> None:
         keys: list[str] = []
@@ -174,8 +200,17 @@ class NameIndex:
         self.n = len(docs)
         self.analyzer = analyzer
         self.keys = keys
-        self.owner = np.array(owner, dtype=np.intp)
-        self.lens = np.array([len(k) for k in keys], dtype=float)
+        self.owner = owner
+        self._len = [len(k) for k in keys]
+        # for the fuzzy ratio's pre-filter: each character -> the names holding it, a name
+        # listed once per occurrence (its count of that character)
+        post: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            for ch in k:
+                post.setdefault(ch, []).append(i)
+        self._chars = {c: np.array(ids, dtype=np.intp) for c, ids in post.items()}
+        self._lens = np.array(self._len, dtype=float)
+        self._need = (self.FUZZY / 200) * self._lens - 0.5  # half a character of slack
         # exact containment by dictionary look-up instead of scanning every name:
         # name -> its key indices, and every substring of a name -> key indices
         self._exact: dict[str, list[int]] = {}
@@ -204,16 +239,14 @@ class NameIndex:
         measured too slow (1-3 ms a question) for what it added.
         """
         out = np.zeros(self.n)
-        if not 2 <= len(core) <= self.MAX_CORE:
-            return out  # a long rambling question is matched by its words, not as a name
-        qlen = float(len(core))
-        if len(core) <= self._longest + 4:  # a long question is not a misspelt name
-            ratio = process.cdist([core], self.keys, scorer=fuzz.ratio, score_cutoff=75)[0] / 100
-        else:
-            ratio = np.zeros(len(self.keys))
-        inside = np.zeros(len(self.keys), dtype=bool)
-        inside[self._within.get(core, [])] = True  # the question inside a name
         n = len(core)
+        if not 2 <= n <= self.MAX_CORE:
+            return out  # a long rambling question is matched by its words, not as a name
+        best: dict[int, float] = {}  # name key -> credit (only the few names that match)
+        if n <= self._longest + 4:  # a long question is not a misspelt name
+            for i, r in self._fuzzy(core):
+                best[i] = r
+        inside = set(self._within.get(core, ()))  # the question inside a name
         words: set[int] | None = None  # word boundaries, computed only when needed
         heads = self._heads
         starts = [a for a in range(n - 1) if core[a : a + 2] in heads]
@@ -231,10 +264,38 @@ class NameIndex:
                     words = words if words is not None else self.analyzer.boundaries(core)
                     if a not in words or a + size not in words:
                         continue
-                inside[hit] = True
-        share = np.minimum(self.lens, qlen) / np.maximum(self.lens, qlen)
-        contained = np.where(inside, 0.5 + 0.5 * share, 0.0)
-        contained = np.where(self.lens > qlen, contained * 0.9, contained)
-        best = np.maximum(ratio, contained)
-        np.maximum.at(out, self.owner, best)
+                inside.update(hit)
+        for i in inside:  # credited by how much of the longer string the shorter covers
+            size = self._len[i]
+            credit = 0.5 + 0.5 * (min(size, n) / max(size, n))
+            if size > n:
+                credit *= 0.9
+            if credit > best.get(i, 0.0):
+                best[i] = credit
+        for i, credit in best.items():
+            d = self.owner[i]
+            if credit > out[d]:
+                out[d] = credit
         return out
+
+    def _fuzzy(self, core: str) -> list[tuple[int, float]]:
+        """(name key, ratio 0..1) for names within FUZZY of `core` (rapidfuzz ratio).
+
+        The ratio is 2·LCS / (len1 + len2), and the LCS is at most the number of a name's
+        characters that occur in `core` at all: names with too few are never compared.
+        """
+        found = [ids for ch in set(core) if (ids := self._chars.get(ch)) is not None]
+        if not found:
+            return []
+        shared = np.bincount(np.concatenate(found), minlength=len(self.keys))
+        near = np.flatnonzero(shared >= self._need + (self.FUZZY / 200) * len(core)).tolist()
+        if not near:
+            return []
+        keys = self.keys
+        ratios = (
+            process.cdist(
+                [core], [keys[i] for i in near], scorer=fuzz.ratio, score_cutoff=self.FUZZY
+            )[0]
+            / 100
+        )
+        return [(i, r) for i, r in zip(near, ratios.tolist(), strict=True) if r > 0]

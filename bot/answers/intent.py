@@ -9,16 +9,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.answers.normalize import katakana, pattern_fold, soft
+from bot.answers.normalize import katakana, rule_pattern, soft
 from bot.answers.rules import AnsweringRules
 
-fold_for_patterns = pattern_fold
 
-
-def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+def _compile(patterns: tuple[str, ...], whole_word: bool = False) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{fold_for_patterns(p)})" for p in patterns))
+    return re.compile("|".join(rule_pattern(p, whole_word) for p in patterns))
+
+
+_KATAKANA_WORD = re.compile("[\u30a1-\u30faー]+")
+
+
+def _compile_plain(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Katakana words matched as written (not folded)."""
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words))
 
 
 def _is_katakana(ch: str) -> bool:
@@ -69,12 +77,23 @@ class IntentRules:
     """Compiled answering.yaml patterns."""
 
     def __init__(self, rules: AnsweringRules) -> None:
-        self._greeting = _compile(rules.greeting)
-        self._thanks = _compile(rules.thanks)
-        self._chatter = _compile(rules.chatter)
+        # small talk is whole words: the greeting hi is not the start of hiking
+        self._greeting = _compile(rules.greeting, whole_word=True)
+        self._thanks = _compile(rules.thanks, whole_word=True)
+        self._chatter = _compile(rules.chatter, whole_word=True)
         self._browse = _compile(rules.browse)
         self._browse_filler = _compile(rules.browse_filler)
-        self._topics = [(t.topic, _compile(t.patterns)) for t in rules.offtopic]
+        # a topic word written in katakana is matched as written (バス, not the 〜ばす of 飛ばす);
+        # the others on the katakana fold (ごみ matches ゴミ)
+        self._topics = [
+            (
+                t.topic,
+                _compile(tuple(p for p in t.patterns if not _KATAKANA_WORD.fullmatch(p)), True),
+                _compile_plain(tuple(p for p in t.patterns if _KATAKANA_WORD.fullmatch(p))),
+            )
+            for t in rules.offtopic
+        ]
+        self.weak_topics = frozenset(t.topic for t in rules.offtopic if t.weak)
         self._term = _compile(rules.cues.term)
         self._initiative = _compile(rules.cues.initiative)
         self._strip = _compile(rules.cues.strip)
@@ -136,8 +155,11 @@ class IntentRules:
     def topic(self, question: str) -> str | None:
         """The first declined topic the question mentions."""
         text = soft(question)
-        for name, pattern in self._topics:
-            if pattern is not None and pattern.search(katakana(text)):
+        folded = katakana(text)
+        for name, pattern, written in self._topics:
+            if pattern is not None and pattern.search(folded):
+                return name
+            if written is not None and written.search(text):
                 return name
         return None
 

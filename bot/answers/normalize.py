@@ -88,6 +88,31 @@ def pattern_fold(text: str) -> str:
     return katakana(soft(text))
 
 
+_LATIN_EDGE = re.compile(r"[a-z]")
+
+
+def rule_pattern(pattern: str, whole_word: bool = False) -> str:
+    """One answering.yaml pattern, folded like a question, as a regex alternative.
+
+    English words are matched from the start of a word (rate is not inside separate); with
+    `whole_word`, to its end too (the greeting hi is not inside hiking, bus not inside
+    business). Japanese has no spaces, so only patterns that start with a Latin letter are
+    bounded.
+    """
+    folded = pattern_fold(pattern)
+    if _LATIN_EDGE.match(folded):
+        # the look-behind goes after the first letter: an alternation whose branches all
+        # start with a literal is searched much faster (the regex engine skips ahead)
+        first, rest = folded[0], folded[1:]
+        if rest[:1] in ("?", "*", "+", "{"):
+            folded = "(?<![a-z])" + folded
+        else:
+            folded = f"{first}(?<![a-z]{first}){rest}"
+    if whole_word and _LATIN_EDGE.match(pattern_fold(pattern)):
+        folded = f"(?:{folded})(?![a-z])"  # an English word, to its end (bus(es)?)
+    return f"(?:{folded})"
+
+
 def kana_runs_to_katakana(text: str) -> str:
     """Turn hiragana runs that contain ー into katakana (どろーん -> ドローン).
 
@@ -119,6 +144,14 @@ def initiative_numbers(text: str) -> list[str]:
 
 
 # --- synonyms ------------------------------------------------------------------------------
+
+
+_HIRAGANA_WORD = re.compile("[\u3041-\u3096]+")  # no long-vowel mark: ー makes a loanword
+_PARTICLES = frozenset("のでにをはがともへやかね")
+
+
+def _is_hiragana_letter(ch: str) -> bool:
+    return bool(ch) and "\u3041" <= ch <= "\u3096"
 
 
 def _script(ch: str) -> str:
@@ -188,7 +221,18 @@ class SynonymTable:
         first, last = _script(variant[0]), _script(variant[-1])
         if first != "other" and start > 0 and _script(text[start - 1]) == first:
             return False
-        return not (last != "other" and end < len(text) and _script(text[end]) == last)
+        if last != "other" and end < len(text) and _script(text[end]) == last:
+            return False
+        if len(variant) <= 3 and _HIRAGANA_WORD.fullmatch(variant):
+            # a short word spelt in hiragana (らいん, ちず) sits between particles, not inside
+            # other hiragana (見づらいんだけど); a longer one is distinctive (まどぐち in
+            # かかないまどぐち)
+            before = text[start - 1] if start > 0 else ""
+            after = text[end] if end < len(text) else ""
+            return not (_is_hiragana_letter(before) and before not in _PARTICLES) and not (
+                _is_hiragana_letter(after) and after not in _PARTICLES
+            )
+        return True
 
 
 # --- tokens --------------------------------------------------------------------------------
@@ -242,7 +286,7 @@ class Analyzer:
 
     def prepare(self, text: str) -> str:
         """soft + synonyms + hiragana loanwords to katakana: the form every scorer sees."""
-        return self.synonyms.apply(kana_runs_to_katakana(soft(text)))
+        return kana_runs_to_katakana(self.synonyms.apply(soft(text)))
 
     def tokens(self, prepared: str) -> list[str]:
         """Content-word keys of already `prepare`d text, in order (duplicates kept)."""

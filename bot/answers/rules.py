@@ -36,6 +36,7 @@ class Thresholds(_Frozen):
     clear_answer: float = Field(ge=0, le=1)  # a lower top score may answer ...
     clear_lead: float = Field(ge=0, le=1)  # ... when the runner-up is at most this share of it
     candidates: float = Field(ge=0, le=1)  # top score at or above -> 「もしかして」
+    semantic: float = Field(default=0.3, ge=0, le=1)  # … answered if the second scorer agrees
     offtopic_override: float = Field(ge=0, le=1)  # a plan match this strong beats a topic
     nearmiss_related: float = Field(default=0.2, ge=0, le=1)  # a near miss's related item
 
@@ -55,6 +56,9 @@ class Topic(_Frozen):
 
     topic: str = Field(min_length=1)
     patterns: tuple[str, ...] = Field(min_length=1)
+    # weak: a place a plan question may mention in passing; declines only what the plan does
+    # not match at all
+    weak: bool = False
 
     _re = field_validator("patterns")(_check_regexes)
 
@@ -67,8 +71,11 @@ class NearMiss(_Frozen):
     # weak: the words name a topic the plan lacks (住民票) rather than a question it cannot
     # answer; a question that also asks a figure, a date or a desk is answered by the plan
     weak: bool = False
+    # the kind does not apply where one of these matches too (「市はどうやって連絡をとるの」
+    # asks how the city does something: the plan answers it)
+    unless: tuple[str, ...] = ()
 
-    _re = field_validator("patterns")(_check_regexes)
+    _re = field_validator("patterns", "unless")(_check_regexes)
 
 
 class Facets(_Frozen):

@@ -13,6 +13,7 @@ from bot.answers.normalize import (
     kana_runs_to_katakana,
     katakana,
     nfkc,
+    rule_pattern,
     soft,
 )
 
@@ -93,3 +94,30 @@ def test_analyzer_keeps_content_words_and_phrases() -> None:
     assert words == ["電子", "契約", "導入"]
     assert "電子契約" in phrases
     assert analyzer.reading("要配慮者") == "ヨウハイリョシャ"
+
+
+def test_english_rule_words_start_a_word() -> None:
+    import re
+
+    rate = re.compile(rule_pattern("rate"))
+    assert rate.search("what is the rate")
+    assert not rate.search("separate")  # rate is not a word inside another
+    assert rate.search("交付rateは")  # Japanese around it is no letter
+    hi = re.compile(rule_pattern("hi", whole_word=True))
+    assert hi.search("hi there") and not hi.search("hiking")
+    bus = re.compile(rule_pattern("bus(es)?", whole_word=True))
+    assert bus.search("buses") and not bus.search("business")
+    assert re.compile(rule_pattern("ごみ")).search(katakana("粗大ごみ"))  # Japanese unbounded
+
+
+def test_a_short_hiragana_synonym_is_a_word_of_its_own() -> None:
+    table = SynonymTable.build([("LINE", ["ライン"]), ("窓口", ["まどぐち"])])
+    assert table.apply(soft("市のらいんで予約")) == "市のlineで予約"
+    assert table.apply(soft("見づらいんだけど")) == "見づらいんだけど"  # not 見づLINEだけど
+    assert table.apply(soft("かかないまどぐち")) == "かかない窓口"  # a longer one is distinctive
+
+
+def test_synonyms_come_before_kana_loanwords_turn_katakana() -> None:
+    analyzer = Analyzer(SynonymTable.build([("マイナンバーカード", ["マイナカード"])]))
+    # the hiragana run まいなかーどの would turn katakana with its particle (マイナカードノ)
+    assert analyzer.prepare("まいなかーどの交付") == "マイナンバーカードの交付"

@@ -4,10 +4,15 @@
 * holdout.yaml: written before the first engine was tuned; never tuned on.
 * blind1.yaml: round 1's blind set (frozen in commit "eval: freeze blind set"); its misses
   were read after round 1, so it is now SEEN and part of tuning. Floors: what is reached.
-* blind.yaml: round 2's blind set, written by someone who had seen neither the engine nor
-  any question set, frozen (commit "eval: freeze blind set 2") before anything ran on it and
-  measured once at the end of round 2; never tuned on. Its floor is the figure measured
-  then (README), not the issue's target where the two differ.
+* blind.yaml: blind set 2, written by someone who had seen neither the engine nor any
+  question set, frozen (commit "eval: freeze blind set 2") and measured blind ONCE, at the
+  end of round 2 (commit 4ad6f2b): top-1 90.1 %, top-3 94.2 %, declined 90.1 %, 8 wrong
+  confident answers. Its misses were read in round 3, so it is now SEEN and tuned on like
+  blind1; its floor is the figure reached, no longer a blind measurement.
+* Blind set 3 is kept outside this repository and measured by the lead only: nothing here
+  reads it.
+
+Floors are the figures reached (README, "Measured quality"), rounded down.
 """
 
 from __future__ import annotations
@@ -44,12 +49,12 @@ def test_tuning_questions(engine: AnswerEngine) -> None:
     score = evaluate(engine, load("questions.yaml"))
     report = "\n".join(score.lines() + score.misses)
     print(report)
-    assert score.share("in-scope") >= 0.95, report
-    assert score.top3 / score.total["in-scope"] >= 0.97, report
+    assert score.share("in-scope") >= 0.96, report  # 309/320
+    assert score.top3 / score.total["in-scope"] >= 0.99, report  # 317/320
     good, total = score.declined
-    assert good / total >= 0.98, report
+    assert good / total >= 1.0, report  # 120/120
     assert score.share("intent") >= 0.95, report
-    assert score.wrong <= 1, report
+    assert score.wrong <= 0, report
 
 
 def test_holdout_questions(engine: AnswerEngine) -> None:
@@ -58,7 +63,7 @@ def test_holdout_questions(engine: AnswerEngine) -> None:
     score = evaluate(engine, items)
     report = "\n".join(score.lines() + score.misses)
     print(report)
-    assert score.share("in-scope") >= 0.97, report
+    assert score.share("in-scope") >= 1.0, report  # 45/45
     assert score.wrong <= 0, report
 
 
@@ -67,9 +72,9 @@ def test_blind1_questions(engine: AnswerEngine) -> None:
     _floor(engine, "blind1.yaml", BLIND1)
 
 
-# blind1 (seen, tuned on in round 2): the figures reached (README). Round 1, while it was
+# blind1 (seen, tuned on since round 2): the figures reached (README). Round 1, while it was
 # blind: top-1 93/108, top-3 97/108, declined 53/61, 10 wrong confident answers.
-BLIND1 = {"top1": 0.97, "top3": 0.98, "declined": 1.0, "wrong": 0}  # 105/108, 106/108, 61/61
+BLIND1 = {"top1": 0.98, "top3": 1.0, "declined": 1.0, "wrong": 0}  # 106/108, 108/108, 61/61
 
 
 def _floor(engine: AnswerEngine, name: str, floor: dict[str, float]) -> None:
@@ -87,12 +92,12 @@ def _floor(engine: AnswerEngine, name: str, floor: dict[str, float]) -> None:
     assert score.wrong <= floor["wrong"], report
 
 
-def test_blind_questions(engine: AnswerEngine) -> None:
-    """Round 2's blind set: the floor measured once at the end (README: "The answer engine")."""
+def test_blind2_questions(engine: AnswerEngine) -> None:
+    """Blind set 2, now seen and tuned on: the floor reached (README: "Measured quality")."""
     _floor(engine, "blind.yaml", BLIND2)
 
 
-# blind (round 2), measured once at commit 4ad6f2b: top-1 109/121 = 90.1 %, top-3 114/121 =
-# 94.2 %, declined 64/71 = 90.1 %, 8 wrong confident answers. The issue's targets (top-1
-# 0.92, top-3 0.98) are NOT met; declined ≥ 0.9 is, barely.
-BLIND2 = {"top1": 0.90, "top3": 0.94, "declined": 0.90, "wrong": 8}
+# blind set 2 (seen since round 3, tuned on): the figures reached. Measured blind once, at the
+# end of round 2 (commit 4ad6f2b): top-1 109/121 = 90.1 %, top-3 114/121 = 94.2 %, declined
+# 64/71 = 90.1 %, 8 wrong confident answers.
+BLIND2 = {"top1": 0.96, "top3": 1.0, "declined": 1.0, "wrong": 0}  # 117/121, 121/121, 71/71
