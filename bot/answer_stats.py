@@ -6,13 +6,14 @@ add to the same row); `answer_metrics` exposes `line_answers_total{confident}`.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.core import CounterMetricFamily, Metric
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Date, Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,16 +31,26 @@ SHARDS = 8
 
 def record(session: Session, confident: bool, now: datetime) -> None:
     """Count one answered question for its Tokyo day."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(AnswerCount).values(
-        day=tokyo_today(now), confident=confident, shard=random.randrange(SHARDS), count=1
+    # On the session's connection, a statement built once: this runs for every question.
+    conn = session.connection()
+    conn.execute(
+        _upsert(conn.dialect.name),
+        {"day": tokyo_today(now), "confident": confident, "shard": random.randrange(SHARDS)},
     )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["day", "confident", "shard"],
-            set_={"count": AnswerCount.count + 1},
-        )
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = AnswerCount.__table__
+    statement = insert(table).values(
+        day=bindparam("day", type_=Date),
+        confident=bindparam("confident", type_=Boolean),
+        shard=bindparam("shard", type_=Integer),
+        count=1,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["day", "confident", "shard"], set_={"count": table.c.count + 1}
     )
 
 

@@ -52,6 +52,8 @@ class EventWorker:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._reserved = 0  # send slots an answering thread holds for its batch's replies
+        self._outbox_drained = True  # the outbox thread's last claim took every due row
         self._settled: queue.Queue[tuple[outbox.Claimed, outbox.Outcome]] = queue.Queue()
         self._pid: int | None = None
         self._threads: list[threading.Thread] = []
@@ -69,6 +71,7 @@ class EventWorker:
             self.name = f"{socket.gethostname()}:{os.getpid()}"
             self._stop.clear()
             self._in_flight = 0
+            self._reserved = 0
             self._pool = ThreadPoolExecutor(self.send_slots, thread_name_prefix="line-send")
             targets = [(f"answer-{i}", self._answer_loop) for i in range(self.threads)]
             targets += [
@@ -109,29 +112,59 @@ class EventWorker:
         batch = self.services.settings.claim_batch
         while not self._stop.is_set():
             self._events_ready.clear()
+            reserved = self._reserve_slots(batch)
+            sends: list[outbox.Claimed] = []
             try:
                 claimed = inbox.claim(self.services, batch)
-                if claimed and inbox.handle(self.services, claimed):
-                    self._outbox_ready.set()
+                if claimed:
+                    queued, sends = inbox.handle_batch(self.services, claimed, reserved)
+                    if queued > len(sends):
+                        self._outbox_ready.set()  # the rest waits for a free slot
             except Exception:
                 log.exception("answering iteration failed")
                 claimed = []
                 self._stop.wait(self.poll_seconds)
+            finally:
+                self._start_sends(sends, reserved)
             if not claimed:
                 self._events_ready.wait(self.poll_seconds)
+
+    def _reserve_slots(self, wanted: int) -> int:
+        """Send slots for the replies of the next batch, so they go out right after its
+        commit. None while the outbox thread has due rows it could not take (retries and
+        earlier replies are then served first, in their order)."""
+        with self._lock:
+            if not self._outbox_drained:
+                return 0
+            free = self.send_slots - self._in_flight - self._reserved
+            taken = max(0, min(free, wanted))
+            self._reserved += taken
+            return taken
+
+    def _start_sends(self, sends: list[outbox.Claimed], reserved: int) -> None:
+        assert self._pool is not None
+        with self._lock:
+            self._reserved -= reserved
+            self._in_flight += len(sends)
+        for item in sends:
+            self._pool.submit(self._send, item)
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():
             self._outbox_ready.clear()
             with self._lock:
-                free = self.send_slots - self._in_flight
+                free = self.send_slots - self._in_flight - self._reserved
             claimed: list[outbox.Claimed] = []
+            drained = False
             if free > 0:
                 try:
                     claimed = outbox.claim(self.services, free)
+                    drained = len(claimed) < free  # nothing due was left behind
                 except Exception:
                     log.exception("outbox claim failed")
                     self._stop.wait(self.poll_seconds)
+            with self._lock:
+                self._outbox_drained = drained
             assert self._pool is not None
             for item in claimed:
                 with self._lock:
@@ -201,16 +234,21 @@ class EventWorker:
 
 
 def run_until_idle(services: Services, max_seconds: float = 30.0) -> int:
-    """Handle every claimable event and send every due outbox row now, in this thread.
-    Returns the units of work done (events handled + sends attempted)."""
+    """Handle every claimable event and send every due outbox row now, in this thread, the
+    way the worker's threads do (a batch's replies claimed with it, outcomes settled
+    together), one send at a time. Returns the units of work done (events handled + sends
+    attempted)."""
     done = 0
     deadline = time.monotonic() + max_seconds
     batch = services.settings.claim_batch
     while time.monotonic() < deadline:
         claimed = inbox.claim(services, batch)
-        inbox.handle(services, claimed)
-        sends = outbox.claim(services, batch)
-        outbox.send_all(services, sends)
+        _, sends = inbox.handle_batch(services, claimed, send_slots=batch)
+        sends += outbox.claim(services, batch)
+        if sends:
+            outbox.settle_many(
+                services, [(item, outbox.attempt(services, item)) for item in sends]
+            )
         if not claimed and not sends:
             break
         done += len(claimed) + len(sends)

@@ -69,16 +69,37 @@ class Rendered(tuple):  # type: ignore[type-arg]
     reused for every citizen who gets it.
     """
 
+    def __new__(cls, messages: Iterable[Message]) -> Rendered:
+        self = super().__new__(cls, messages)
+        for index, message in enumerate(self):
+            # Replies are often a fresh list around a cached card ([lead text, *card]): let
+            # payload_of find each cached message's JSON on its own.
+            _PARTS[id(message)] = (self, index)
+        return self
+
     @cached_property
     def payload(self) -> list[dict[str, Any]]:
         return [m.to_dict() for m in self]
 
 
+# id(message) -> (the Rendered reply holding it, its index). The Rendered keeps the message
+# alive, so an id found here is still that message (checked with `is` all the same).
+_PARTS: dict[int, tuple[Rendered, int]] = {}
+
+
 def payload_of(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """The JSON that LINE receives for `messages` (cached for Rendered replies)."""
+    """The JSON that LINE receives for `messages` (cached for Rendered replies and for every
+    message that belongs to one)."""
     if isinstance(messages, Rendered):
         return messages.payload
-    return [m.to_dict() for m in messages]
+    return [_payload_of_one(m) for m in messages]
+
+
+def _payload_of_one(message: Message) -> dict[str, Any]:
+    part = _PARTS.get(id(message))
+    if part is not None and part[0][part[1]] is message:
+        return part[0].payload[part[1]]
+    return message.to_dict()
 
 
 def _memo_key(value: Any) -> Hashable:
