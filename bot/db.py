@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,12 +70,24 @@ def _make_engine(url: str, echo: bool) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        writer = _ProcessWriteLock()
+
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
             # Take the write lock when the transaction starts: a transaction that read first
             # and then writes cannot wait for the lock (SQLITE_BUSY at once); one that takes
             # it first waits up to busy_timeout. This also makes SAVEPOINTs work with pysqlite.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            writer.acquire(conn)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writer.release(conn)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _end(conn) -> None:  # type: ignore[no-untyped-def]
+            writer.release(conn)
 
         return engine
     return create_engine(
@@ -85,6 +98,30 @@ def _make_engine(url: str, echo: bool) -> Engine:
         pool_size=10,
         max_overflow=20,
     )
+
+
+class _ProcessWriteLock:
+    """SQLite's one write lock, mirrored by a lock in this process.
+
+    A thread that finds SQLite's lock taken sleeps in SQLite's busy handler (1, 2, 5, 10 …
+    up to 100 ms a try), so threads of one process that all write (the worker's answering,
+    sending and settling threads; gunicorn's threads) would lose milliseconds per transaction
+    to those sleeps. Waiting here instead wakes the next one as soon as the lock is free.
+    Other processes are still kept apart by SQLite itself (busy_timeout).
+    """
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self._lock = threading.Lock()
+        self.timeout = timeout
+
+    def acquire(self, conn: Connection) -> None:
+        # A thread that already holds it (a second connection opened inside a transaction)
+        # gets it after the timeout anyway and leaves the waiting to SQLite, as before.
+        conn.info["holds_write_lock"] = self._lock.acquire(timeout=self.timeout)
+
+    def release(self, conn: Connection) -> None:
+        if conn.info.pop("holds_write_lock", False):
+            self._lock.release()
 
 
 def database_now(session: Session | Connection) -> datetime:

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot import friends
+from bot import answer_stats, friends
 from bot.dispatch import Context
 from bot.models import UNSETTLED, EventStatus, OutboxMessage, UTCDateTime, WebhookEvent
 from bot.pipeline import outbox, writes
@@ -319,14 +319,17 @@ def _handle_isolated(services: Services, claimed: list[ClaimedEvent], parsed: li
     with services.db.session() as session:
         conn = session.connection()
         for event, p in zip(claimed, parsed, strict=True):
+            counted = answer_stats.pending(session)
             try:
                 with session.begin_nested():
                     batch = _begin(services, conn, [event], [p])
                     _handle_one(services, session, event, p, batch, None)
                     queued += batch.flush(conn)[0]
             except LeaseLost:
+                answer_stats.restore(session, counted)  # its savepoint was rolled back
                 log.warning("event %s: lease lost; left to its new owner", event.id)
             except Exception as e:
+                answer_stats.restore(session, counted)
                 # Never log the payload: it may hold message text next to a user id.
                 log.exception("event %s failed in its handler", event.id)
                 try:

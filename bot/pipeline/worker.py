@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.models import PipelineWorker
+from bot.models import OutboxStatus, PipelineWorker
 from bot.pipeline import inbox, outbox
 from bot.services import Services
 
@@ -54,6 +54,7 @@ class EventWorker:
         self._in_flight = 0
         self._reserved = 0  # send slots an answering thread holds for its batch's replies
         self._outbox_drained = True  # the outbox thread's last claim took every due row
+        self._outbox_due = True  # rows may be due now: claim without waiting for the poll
         self._settled: queue.Queue[tuple[outbox.Claimed, outbox.Outcome]] = queue.Queue()
         self._pid: int | None = None
         self._threads: list[threading.Thread] = []
@@ -119,7 +120,7 @@ class EventWorker:
                 if claimed:
                     queued, sends = inbox.handle_batch(self.services, claimed, reserved)
                     if queued > len(sends):
-                        self._outbox_ready.set()  # the rest waits for a free slot
+                        self._wake_outbox()  # the rest waits for a free slot
             except Exception:
                 log.exception("answering iteration failed")
                 claimed = []
@@ -150,13 +151,23 @@ class EventWorker:
             self._pool.submit(self._send, item)
 
     def _outbox_loop(self) -> None:
+        """Claim due rows as far as there are free send slots. A claim is a write transaction,
+        so it runs only when rows may be due: this process queued rows it could not send at
+        once, a send did not end as sent (a retry or a fallback push is due), the last claim
+        filled every free slot, or `poll_seconds` passed (other processes' rows, retries whose
+        wait is over), not on every settled send."""
+        next_poll = 0.0
         while not self._stop.is_set():
             self._outbox_ready.clear()
             with self._lock:
                 free = self.send_slots - self._in_flight - self._reserved
+                due = self._outbox_due or time.monotonic() >= next_poll
+                if free > 0 and due:
+                    self._outbox_due = False
             claimed: list[outbox.Claimed] = []
-            drained = False
-            if free > 0:
+            drained = free > 0
+            if free > 0 and due:
+                next_poll = time.monotonic() + self.poll_seconds
                 try:
                     claimed = outbox.claim(self.services, free)
                     drained = len(claimed) < free  # nothing due was left behind
@@ -165,13 +176,23 @@ class EventWorker:
                     self._stop.wait(self.poll_seconds)
             with self._lock:
                 self._outbox_drained = drained
+                if not drained:
+                    self._outbox_due = True  # claim again as soon as a slot is free
             assert self._pool is not None
             for item in claimed:
                 with self._lock:
                     self._in_flight += 1
                 self._pool.submit(self._send, item)
             if not claimed:
-                self._outbox_ready.wait(self.poll_seconds)
+                # No free slot: until one is (or a poll's time). Else until rows are due.
+                wait = self.poll_seconds if free <= 0 else next_poll - time.monotonic()
+                self._outbox_ready.wait(max(0.001, wait))
+
+    def _wake_outbox(self) -> None:
+        """Rows are due now: the outbox thread claims at its next turn."""
+        with self._lock:
+            self._outbox_due = True
+        self._outbox_ready.set()
 
     def _send(self, item: outbox.Claimed) -> None:
         try:
@@ -199,6 +220,8 @@ class EventWorker:
             except Exception:
                 # Left claimed: the leases run out and the rows are attempted again.
                 log.exception("settling %d outbox row(s) failed", len(batch))
+            if any(outcome.status != OutboxStatus.SENT for _, outcome in batch):
+                self._wake_outbox()  # a fallback push may be due now
             self._slot_free(len(batch))
 
     def _slot_free(self, count: int) -> None:
