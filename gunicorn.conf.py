@@ -6,10 +6,11 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
 # gthread keeps LINE's connections alive between webhooks (no TCP set-up per delivery) and
 # lets one process take several at once; `sync` is the other measured choice (README).
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
+# (gunicorn would turn `sync` with threads > 1 into gthread.)
+threads = int(os.environ.get("WEB_THREADS", "1" if worker_class == "sync" else "4"))
 timeout = 30
 # Off by default: the platform's router already logs every request, and a line per webhook
 # costs the web process CPU at a burst's peak. WEB_ACCESS_LOG=1 writes them to stdout (paths

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from bot import answer_stats, friends
 from bot.dispatch import Context
 from bot.models import UNSETTLED, EventStatus, OutboxMessage, UTCDateTime, WebhookEvent
-from bot.pipeline import outbox, writes
+from bot.pipeline import outbox, wakeup, writes
 from bot.replies import payload_of
 
 if TYPE_CHECKING:
@@ -102,6 +102,8 @@ def record(services: Services, body: str, signature: str | None) -> Recorded:
     # than the insert itself.
     with services.db.engine.begin() as conn:
         new = sum(_insert_once(conn, raw) for raw in events)
+        if new:
+            wakeup.notify(conn, wakeup.EVENTS)  # delivered to the workers at the commit
     return Recorded(received=len(events), new=new)
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from bot.db import database_now
 from bot.line import LineApiError, LineGateway
 from bot.models import OutboxKind, OutboxMessage, OutboxStatus, UTCDateTime
+from bot.pipeline import wakeup
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -101,6 +102,7 @@ def _enqueue(
         raise ValueError("origin must be 1 to 64 characters")
     key = str(uuid.UUID(retry_key)) if retry_key else str(uuid.uuid4())
     now = database_now(session)
+    wakeup.notify(session.connection(), wakeup.OUTBOX)  # the senders start at the commit
     return session.execute(
         insert(T)
         .values(
@@ -458,6 +460,8 @@ def settle_many(services: Services, results: Sequence[tuple[Claimed, Outcome]]) 
                 statuses.append(str(status))
             else:
                 statuses.append(_settle_one(services, session, item, outcome, params, status))
+        # A person's next event may go now: wake the answering threads of every process.
+        wakeup.notify(conn, wakeup.EVENTS)
         if together:
             written = conn.execute(_SETTLE, [params for _, _, params in together]).rowcount
             if written != len(together):

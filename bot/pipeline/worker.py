@@ -27,7 +27,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.models import OutboxStatus, PipelineWorker
-from bot.pipeline import inbox, outbox
+from bot.pipeline import inbox, outbox, wakeup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class EventWorker:
         self.send_slots = max(1, settings.send_concurrency)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._events_ready = threading.Event()
+        self.listening = threading.Event()  # PostgreSQL: the LISTEN connection is up
         self._outbox_ready = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -80,6 +81,8 @@ class EventWorker:
                 ("settle", self._settle_loop),
                 ("heartbeat", self._heartbeat_loop),
             ]
+            if wakeup.supported(self.services.db.engine):
+                targets.append(("listen", self._listen_loop))
             self._threads = [
                 threading.Thread(target=fn, name=f"pipeline-{name}", daemon=True)
                 for name, fn in targets
@@ -229,6 +232,11 @@ class EventWorker:
             self._in_flight -= count
         self._outbox_ready.set()  # a slot is free
         self._events_ready.set()  # that person's next event may be claimable now
+
+    def _listen_loop(self) -> None:
+        """PostgreSQL: LISTEN for other processes' work (see bot/pipeline/wakeup.py)."""
+        wake = {wakeup.EVENTS: self._events_ready.set, wakeup.OUTBOX: self._wake_outbox}
+        wakeup.listen(self.services.db.engine, wake, self._stop, self.listening)
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():

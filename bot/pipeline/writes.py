@@ -57,7 +57,9 @@ _OUTBOX_INSERT = insert(T).values(
     event_time=bindparam("event_time", type_=UTCDateTime),
     created_at=bindparam("created_at", type_=UTCDateTime),
 )
-_OUTBOX_INSERT_RETURNING = _OUTBOX_INSERT.returning(T.c.id, sort_by_parameter_order=True)
+_CLAIMED_IDS = select(T.c.event_id, T.c.id).where(
+    T.c.event_id.in_(bindparam("events", expanding=True)), T.c.lease_token == bindparam("token")
+)
 
 
 class LeaseLost(Exception):
@@ -164,13 +166,17 @@ class BatchWrites:
                     "created_at": self.now,
                 }
             )
+        # A plain executemany (psycopg pipelines it): an INSERT … VALUES (…), (…) RETURNING
+        # of many rows is a new, long SQL text per batch size, which psycopg re-parses every
+        # time (~10 ms for 16 rows). The claimed rows' ids are read back by their events.
+        conn.execute(_OUTBOX_INSERT, rows)
         if send_slots <= 0:
-            conn.execute(_OUTBOX_INSERT, rows)
             return []
-        ids = conn.execute(_OUTBOX_INSERT_RETURNING, rows).scalars().all()
+        mine = [row["event_id"] for row in rows if row["lease_token"] is not None]
+        ids = dict(conn.execute(_CLAIMED_IDS, {"events": mine, "token": token}).all())
         return [
             outbox.Claimed(
-                id=row_id,
+                id=ids[row["event_id"]],
                 kind=row["kind"],
                 lease_token=token,
                 claimed_at=self.now,
@@ -186,7 +192,7 @@ class BatchWrites:
                 event_time=row["event_time"],
                 fallback_to=row["fallback_to"],
             )
-            for row_id, row in zip(ids, rows, strict=True)
+            for row in rows
             if row["lease_token"] is not None
         ]
 
