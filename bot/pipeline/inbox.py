@@ -319,11 +319,12 @@ def _flow_users(conn: Connection, claimed: list[ClaimedEvent]) -> frozenset[str]
 def _handle_isolated(services: Services, claimed: list[ClaimedEvent], parsed: list[Any]) -> int:
     queued = 0
     with services.db.session() as session:
-        conn = session.connection()
         for event, p in zip(claimed, parsed, strict=True):
             counted = answer_stats.pending(session)
             try:
                 with session.begin_nested():
+                    # Asked for inside the block: the Session emits the SAVEPOINT only then.
+                    conn = session.connection()
                     batch = _begin(services, conn, [event], [p])
                     _handle_one(services, session, event, p, batch, None)
                     queued += batch.flush(conn)[0]
@@ -336,6 +337,7 @@ def _handle_isolated(services: Services, claimed: list[ClaimedEvent], parsed: li
                 log.exception("event %s failed in its handler", event.id)
                 try:
                     with session.begin_nested():
+                        conn = session.connection()
                         batch = writes.begin(services.now(conn))
                         _apologise(services, event, batch, e)
                         queued += batch.flush(conn)[0]
