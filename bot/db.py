@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -90,14 +91,44 @@ def _make_engine(url: str, echo: bool) -> Engine:
             writer.release(conn)
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         hide_parameters=True,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for a while.
+
+    SQLAlchemy's pool_pre_ping checks on every checkout: a round trip before every webhook's
+    insert and every worker transaction, for connections that were in use a millisecond
+    before. A connection idle for a few seconds is the one that may have been dropped (a
+    database restart, an idle timeout); a dead one is replaced before use, as pre_ping does.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:
+            raise exc.DisconnectionError(type(e).__name__) from e
+        if not alive:
+            raise exc.DisconnectionError("ping failed")
 
 
 class _ProcessWriteLock:
