@@ -292,6 +292,34 @@ def test_prune_deletes_old_handled_events_and_settled_outbox_rows(webhook, servi
     assert bad.exit_code != 0 and "0 or more" in bad.output
 
 
+def test_pruning_never_makes_a_metrics_counter_go_down(webhook, services, runner):
+    """Prometheus reads a counter that went down as a restart from zero: what `events prune`
+    deletes stays counted."""
+    webhook.say("ドローンとは", user=USER)
+    webhook.say("こんにちは", user=USER)
+    names = [
+        'linebot_events_received_total{type="message"}',
+        'linebot_events_handled_total{outcome="done"}',
+        "linebot_events_answered_total",
+        'linebot_replies_total{status="sent"}',
+        "linebot_answer_latency_seconds_count",
+        'linebot_answer_latency_seconds_bucket{le="60.0"}',
+        "linebot_answer_latency_seconds_sum",
+    ]
+    before = webhook.client.get("/metrics").get_data(as_text=True)
+    assert metric(before, "linebot_events_answered_total") == 2
+    advance(services, 2 * 86400)
+    result = runner.invoke(args=["events", "prune", "--days", "1"])
+    assert "deleted 2 event(s) and 2 outbox row(s)" in result.output, result.output
+    after = webhook.client.get("/metrics").get_data(as_text=True)
+    for name in names:
+        assert metric(after, name) == metric(before, name), name
+    webhook.say("ありがとう", user=USER)  # new rows count on top of the pruned ones
+    latest = webhook.client.get("/metrics").get_data(as_text=True)
+    assert metric(latest, "linebot_events_answered_total") == 3
+    assert metric(latest, 'linebot_events_received_total{type="message"}') == 3
+
+
 def test_a_feature_adds_its_own_collector_read_at_scrape_time(webhook, services):
     from prometheus_client.core import GaugeMetricFamily
     from sqlalchemy import func
