@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,19 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
+
+
+class RawJSON(str):
+    """Text that is JSON already (a reply's messages, serialised once per distinct answer):
+    written to JSON columns as it is, and posted to LINE as it is."""
+
+    __slots__ = ()
+
+
+def _json_serialise(value: object) -> str:
+    """The engines' JSON serialiser: RawJSON passes through, anything else is json.dumps'd
+    (SQLAlchemy's default)."""
+    return value if isinstance(value, RawJSON) else json.dumps(value)
 
 
 class Database:
@@ -57,6 +71,7 @@ def _make_engine(url: str, echo: bool) -> Engine:
             url,
             echo=echo,
             hide_parameters=True,
+            json_serializer=_json_serialise,
             # The driver's own transaction handling is off; we emit BEGIN IMMEDIATE below.
             connect_args={"timeout": 30, "isolation_level": None},
         )
@@ -95,6 +110,7 @@ def _make_engine(url: str, echo: bool) -> Engine:
         url,
         echo=echo,
         hide_parameters=True,
+        json_serializer=_json_serialise,
         pool_size=10,
         max_overflow=20,
     )

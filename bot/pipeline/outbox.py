@@ -34,10 +34,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Integer, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from bot.db import database_now
+from bot.db import RawJSON, database_now
 from bot.line import LineApiError, LineGateway
 from bot.models import OutboxKind, OutboxMessage, OutboxStatus, UTCDateTime
 from bot.pipeline import wakeup
@@ -225,7 +237,7 @@ class Claimed:
     in_doubt: bool  # the previous attempt's worker died mid-send: its outcome is unknown
     reply_token: str | None
     recipients: list[str] | None
-    messages: list[dict[str, Any]]
+    messages: list[dict[str, Any]] | RawJSON  # RawJSON: the stored JSON text
     retry_key: str | None
     deadline_at: datetime | None
     event_id: int | None
@@ -263,7 +275,7 @@ def claim(services: Services, limit: int) -> list[Claimed]:
             in_doubt=bool(r.in_doubt),
             reply_token=r.reply_token,
             recipients=r.recipients,
-            messages=r.messages or [],
+            messages=RawJSON(r.messages or "[]"),
             retry_key=r.retry_key,
             deadline_at=_aware(r.deadline_at),
             event_id=r.event_id,
@@ -308,7 +320,8 @@ def _claim_statement() -> Any:
             T.c.in_doubt,
             T.c.reply_token,
             T.c.recipients,
-            T.c.messages,
+            # As text: posted to LINE as stored, never parsed and serialised again.
+            cast(T.c.messages, Text).label("messages"),
             T.c.retry_key,
             T.c.deadline_at,
             T.c.event_id,

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Connection, bindparam, insert, select, update
 
 from bot import friends
+from bot.db import RawJSON
 from bot.flows.models import FlowState
 from bot.models import (
     EventStatus,
@@ -33,6 +34,7 @@ from bot.models import (
     WebhookEvent,
 )
 from bot.pipeline import outbox
+from bot.replies import payload_json
 
 T = outbox.T
 E = WebhookEvent.__table__
@@ -128,6 +130,8 @@ class BatchWrites:
         )
 
     def _queue(self, **row: Any) -> None:
+        # The JSON text once, here: the row is written with it and the send posts it as is.
+        row["messages"] = RawJSON(payload_json(row["messages"]))
         self.queued.append(row)
 
     def flush(

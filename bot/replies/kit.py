@@ -10,6 +10,7 @@ reply method so each distinct reply is built and serialised once per process.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import cached_property
@@ -79,7 +80,11 @@ class Rendered(tuple):  # type: ignore[type-arg]
 
     @cached_property
     def payload(self) -> list[dict[str, Any]]:
-        return [m.to_dict() for m in self]
+        payload = [m.to_dict() for m in self]
+        for message in payload:
+            # Its JSON text too, built once: see payload_json.
+            _JSON[id(message)] = (message, json.dumps(message))
+        return payload
 
 
 # id(message) -> (the Rendered reply holding it, its index). The Rendered keeps the message
@@ -93,6 +98,22 @@ def payload_of(messages: Sequence[Message]) -> list[dict[str, Any]]:
     if isinstance(messages, Rendered):
         return messages.payload
     return [_payload_of_one(m) for m in messages]
+
+
+# id(a cached message's dict) -> (that dict, its JSON text); the dict is kept alive here.
+_JSON: dict[int, tuple[dict[str, Any], str]] = {}
+
+
+def payload_json(payload: Sequence[dict[str, Any]]) -> str:
+    """The JSON text of a `payload_of` list (as json.dumps gives it): the text of each cached
+    message is built once per process, so a Flex card is not serialised again for every
+    citizen who gets it (nor again to post it)."""
+    parts = []
+    for message in payload:
+        found = _JSON.get(id(message))
+        cached = found is not None and found[0] is message
+        parts.append(found[1] if found is not None and cached else json.dumps(message))
+    return "[" + ", ".join(parts) + "]"
 
 
 def _payload_of_one(message: Message) -> dict[str, Any]:
