@@ -18,6 +18,8 @@ its last reply and the reply latency end to end. Not a test: it prints figures.
 
     .venv/bin/python bench/webhook.py                 # SQLite (fresh file), N=2000, C=8
     .venv/bin/python bench/webhook.py --postgres      # PostgreSQL at 127.0.0.1:5432/test
+    .venv/bin/python bench/webhook.py --postgres-url postgresql+psycopg://…/mydb  # (or
+                                                      # BENCH_POSTGRES_URL) another database
     .venv/bin/python bench/webhook.py -n 500 --servers bot   # quick look at the bot alone
 """
 
@@ -113,6 +115,7 @@ class Result:
     e2e_seconds: float | None = None
     reply_latency_ms: list[float] = field(default_factory=list)
     server_cpu_ms: float = 0.0  # gunicorn CPU (master + workers) per measured request
+    worker_cpu_ms: float = 0.0  # the bot's `events work` processes' CPU per measured request
     standin_cpu_ms: float = 0.0  # LINE stand-in CPU per measured request
     machine_busy: float = 0.0  # all cores' busy share during the run (includes others' work)
     notes: list[str] = field(default_factory=list)
@@ -250,7 +253,7 @@ class Standin:
 
 @contextlib.contextmanager
 def gunicorn(
-    spec: ServerSpec, env: dict[str, str], log_path: Path
+    spec: ServerSpec, env: dict[str, str], log_path: Path, access_log: bool = False
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """Serve `spec` under gunicorn on a free loopback port until the block ends."""
     port = free_port()
@@ -272,13 +275,13 @@ def gunicorn(
         str(WORKERS),
         "--timeout",
         "30",
-        "--access-logfile",
-        "-",
-        # Our format (the default one lacks these): worker pid, request, status, seconds.
-        "--access-logformat",
-        ACCESS_FORMAT,
         *spec.gunicorn_args,
     ]
+    if access_log:
+        # Our format (the default one lacks these): worker pid, request, status, seconds. Off
+        # unless asked for, as in gunicorn's defaults and the bot's gunicorn.conf.py: the
+        # servers are measured as they would run, and a log line per request costs CPU.
+        cmd += ["--access-logfile", "-", "--access-logformat", ACCESS_FORMAT]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             cmd,
@@ -426,7 +429,7 @@ def drop_postgres_schema() -> None:
 
 
 def database_facts(url: str) -> str:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, make_url, text
 
     engine = create_engine(url)
     try:
@@ -435,7 +438,8 @@ def database_facts(url: str) -> str:
                 version = conn.execute(text("select sqlite_version()")).scalar_one()
                 return f"SQLite {version} (file, WAL)"
             version = conn.execute(text("show server_version")).scalar_one()
-            return f"PostgreSQL {version} (schema {PG_SCHEMA} of database test)"
+            database = make_url(PG_BASE_URL).database
+            return f"PostgreSQL {version} (schema {PG_SCHEMA} of database {database})"
     finally:
         engine.dispose()
 
@@ -469,11 +473,12 @@ def bench_server(
     users: list[str],
     log_path: Path,
     extra: Callable[[int, list[int]], list[str]] | None = None,
+    event_workers: Sequence[int] = (),
 ) -> Result:
     rng = random.Random(f"{spec.name}-{args.seed}")
     standin.reset()
     warmup = make_requests(standin, args.warmup, users, rng)
-    with gunicorn(spec, env, log_path) as (port, proc):
+    with gunicorn(spec, env, log_path, args.access_log) as (port, proc):
         # Warm-up: both workers import, connect and (the bot) build the answer engine.
         run_load(port, warmup, args.concurrency)
         if spec.replies:
@@ -485,12 +490,14 @@ def bench_server(
         log_mark = count_lines(log_path)
         pids = worker_pids(proc.pid)
         cpu0 = cpu_seconds(pids), cpu_seconds([standin.proc.pid]), machine_busy_seconds()
+        worker0 = cpu_seconds(event_workers)
         wall0 = time.monotonic()
         with profiling(proc.pid, log_path.parent / spec.name, args.profile):
             load = run_load(port, measured, args.concurrency)
         expected = before["accepted"] + before["rejected"] + (args.n if spec.replies else 0)
         after = standin.wait_for(expected, args.drain_timeout) if spec.replies else standin.stats()
         cpu1 = cpu_seconds(pids), cpu_seconds([standin.proc.pid]), machine_busy_seconds()
+        worker1 = cpu_seconds(event_workers)
         wall = time.monotonic() - wall0
         times = standin.times() if spec.replies else {}
         samples = standin.sample(3) if spec.replies else []
@@ -518,12 +525,14 @@ def bench_server(
         ]
     result.server_cpu_ms = (cpu1[0] - cpu0[0]) * 1000.0 / args.n
     result.standin_cpu_ms = (cpu1[1] - cpu0[1]) * 1000.0 / args.n
+    result.worker_cpu_ms = (worker1 - worker0) * 1000.0 / args.n
     result.machine_busy = (cpu1[2] - cpu0[2]) / (wall * (os.cpu_count() or 1))
     server_ms = [x * 1000.0 for x in server_seconds]
-    result.notes.append(
-        f"server side (gunicorn %(L)s): p50 {pct(server_ms, 50):.1f} ms, p99 "
-        f"{pct(server_ms, 99):.1f} ms; requests per worker pid: {per_pid}"
-    )
+    if server_ms:
+        result.notes.append(
+            f"server side (gunicorn %(L)s): p50 {pct(server_ms, 50):.1f} ms, p99 "
+            f"{pct(server_ms, 99):.1f} ms; requests per worker pid: {per_pid}"
+        )
     if load["errors"]:
         result.notes.append(f"client errors, first: {load['errors'][0]}")
     if samples:
@@ -663,9 +672,10 @@ def describe(r: Result) -> str:
         f"  webhook latency ms: p50 {pct(r.latency_ms, 50):.1f}  p90 {pct(r.latency_ms, 90):.1f}"
         f"  p99 {pct(r.latency_ms, 99):.1f}  max {max(r.latency_ms, default=float('nan')):.1f}",
         f"  HTTP statuses {r.statuses}; client errors {r.errors}",
-        f"  CPU per request: server {r.server_cpu_ms:.2f} ms, LINE stand-in "
-        f"{r.standin_cpu_ms:.2f} ms (until the replies drained); machine busy "
-        f"{r.machine_busy:.0%}",
+        f"  CPU per request: server {r.server_cpu_ms:.2f} ms, "
+        + (f"event worker {r.worker_cpu_ms:.2f} ms, " if r.worker_cpu_ms else "")
+        + f"LINE stand-in {r.standin_cpu_ms:.2f} ms (until the replies drained); machine "
+        f"busy {r.machine_busy:.0%}",
         f"  replies accepted by the stand-in: {r.replies}; rejected: {r.rejected}",
     ]
     if r.rejections:
@@ -827,6 +837,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"the bot's databases, in this order (postgres: {PG_BASE_URL})",
     )
     p.add_argument("--postgres", action="store_true", help="same as --databases postgres")
+    p.add_argument(
+        "--postgres-url",
+        help="the PostgreSQL database for the bot's runs (a schema of its own is made there; "
+        "default BENCH_POSTGRES_URL or the local `test` database)",
+    )
     p.add_argument("--rate", type=float, default=100.0, help="steady run: events per second")
     p.add_argument("--steady-seconds", type=float, default=10.0, help="steady run: duration")
     p.add_argument(
@@ -845,6 +860,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--event-workers", type=int, default=1, help="`events work` processes beside the web"
     )
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="gunicorn access logs for every server (server-side latency and requests per pid)",
+    )
     p.add_argument("--seed", default="1")
     p.add_argument("--keep", action="store_true", help="keep the work dir (logs, SQLite file)")
     args = p.parse_args(argv)
@@ -862,7 +882,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global PG_BASE_URL
     args = parse_args(argv)
+    PG_BASE_URL = args.postgres_url or PG_BASE_URL
     specs = {
         "bare": ServerSpec(
             "bare", "verify + parse only", "bench.bare_app:app", None, ("-k", "sync"), False
@@ -932,7 +954,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra = bot_scenarios(standin, args, users, workers) if db else None
             try:
                 result = bench_server(
-                    spec, env, standin, args, users, workdir / f"{key}.log", extra
+                    spec,
+                    env,
+                    standin,
+                    args,
+                    users,
+                    workdir / f"{key}.log",
+                    extra,
+                    [proc.pid for proc in workers],
                 )
             finally:
                 for proc in workers:

@@ -35,6 +35,9 @@ class Context:
     postback: postback.PostbackData | None = None
     postback_error: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The batch's users that have a dialog state row, read once for the batch; None: unknown
+    # (look it up). Lets the flows' check skip a query per message for everyone else.
+    in_flows: frozenset[str] | None = None
 
 
 class Predicate:

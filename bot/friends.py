@@ -41,11 +41,11 @@ def seen(session: Session, user_id: str, when: datetime) -> None:
     """The user spoke to us at `when`: one statement (insert, or move last_seen forward),
     for the hot path of every message; `touch` is the ORM version for follow/unfollow."""
     dialect = session.get_bind().dialect.name
-    session.execute(_seen_statement(dialect), {"user": user_id, "when": when})
+    session.execute(seen_statement(dialect), {"user": user_id, "when": when})
 
 
 @functools.cache
-def _seen_statement(dialect: str) -> Any:
+def seen_statement(dialect: str) -> Any:
     """Built once per dialect: building an upsert costs more than running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     when = bindparam("when", type_=UTCDateTime)

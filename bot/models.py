@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -204,6 +205,17 @@ class PipelineWorker(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PipelineTotal(Base):
+    """What `events prune` deleted, counted per metric and labels: /metrics adds these to what
+    the remaining rows count, so a counter never goes down (Prometheus would read a reset)."""
+
+    __tablename__ = "pipeline_totals"
+
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(255), primary_key=True)  # values joined by "|"
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SnapshotStatus(enum.StrEnum):

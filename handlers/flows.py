@@ -13,6 +13,9 @@ router = Router("flows")
 
 
 def _in_flow(event: MessageEvent, ctx: Context) -> bool:
+    if ctx.in_flows is not None and ctx.user_id not in ctx.in_flows:
+        ctx.extra["flow_state"] = None
+        return False
     state = active(ctx.session, ctx.user_id, ctx.now)
     ctx.extra["flow_state"] = state
     return state is not None

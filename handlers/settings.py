@@ -20,7 +20,10 @@ def says(key: str) -> Predicate:
     """The text is one of the words.<key> of content/settings.yaml."""
 
     def check(event: MessageEvent, ctx: Context) -> bool:
-        return fold(event.message.text or "") in settings_replies(ctx).words(key)
+        folded = ctx.extra.get("folded_text")
+        if folded is None:  # once per message, not once per settings word list
+            folded = ctx.extra["folded_text"] = fold(event.message.text or "")
+        return folded in settings_replies(ctx).words(key)
 
     return Predicate(check, f"says({key})")
 

@@ -23,8 +23,8 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from simulator.keepalive import KeepAliveServer, make_keepalive_server
 from simulator.validation import find_problems
 
 DEFAULT_DISPLAY_NAME = "テストユーザー"
@@ -644,17 +644,10 @@ def create_blueprint(standin: LineApiStandin, name: str = "line_api_standin") ->
     return blueprint
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No access log lines on stderr for every test request."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 class RunningStandin:
     """A stand-in served over real HTTP on a daemon thread; close() (or ``with``) stops it."""
 
-    def __init__(self, standin: LineApiStandin, server: BaseWSGIServer) -> None:
+    def __init__(self, standin: LineApiStandin, server: KeepAliveServer) -> None:
         self.standin = standin
         self._server = server
         self.url = f"http://{server.host}:{server.port}"
@@ -682,5 +675,5 @@ def serve_standin(
     """Serve ``standin`` at http://host:port (port 0 picks a free one); see ``.url``."""
     app = Flask(__name__)
     app.register_blueprint(create_blueprint(standin))
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-    return RunningStandin(standin, server)
+    # Keep-alive, like LINE: the SDK's pooled connections are reused, not reopened per call.
+    return RunningStandin(standin, make_keepalive_server(host, port, app))

@@ -121,6 +121,51 @@ def test_due_retries_are_sent_while_new_events_keep_arriving(app, services, line
     assert line_api.attempts_after_acceptance() == []
 
 
+def test_an_event_whose_handler_fails_leaves_no_partial_writes_and_the_batch_goes_on(
+    webhook, services
+):
+    """A batch is one transaction; when one handler raises after writing, the batch is redone
+    with a savepoint per event: that event's writes are rolled back (it gets the apology),
+    the others' are kept and answered."""
+    from linebot.v3.webhooks import MessageEvent, TextMessageContent
+
+    import handlers
+    from bot import answer_stats
+    from bot.dispatch import Dispatcher, Predicate, Router
+    from bot.models import AnswerCount
+
+    boom = Router("boom")
+
+    says_boom = Predicate(lambda e, _c: e.message.text == "こわれて", "says_boom")
+
+    @boom.on(MessageEvent, message=TextMessageContent, when=says_boom)
+    def write_then_fail(event, ctx):
+        answer_stats.record(ctx.session, True, ctx.now)  # a write of this event's own …
+        ctx.session.add(Friend(line_user_id="U" + "e" * 32))  # … and another
+        ctx.session.flush()
+        raise RuntimeError("the handler broke after writing")
+
+    services.__dict__["dispatcher"] = Dispatcher([boom, *handlers.ROUTERS])
+    broken, fine = "U" + "a" * 32, "U" + "b" * 32
+    broken_token, fine_token = webhook.token(broken), webhook.token(fine)
+    webhook.post(
+        builders.text(broken, "こわれて", broken_token),
+        builders.text(fine, "ドローンとは", fine_token),
+    )
+    webhook.drain()
+    assert webhook.replies_to(fine_token), "the other event of the batch is answered"
+    assert webhook.replies_to(broken_token), "the broken one gets the apology"
+    with services.db.session() as s:
+        # Everything written for the broken event is gone: the handler's own writes and the
+        # pipeline's (its sender's last_seen_at, written before the handler ran).
+        friends = set(s.scalars(select(Friend.line_user_id)))
+        assert friends == {fine}
+        statuses = dict(s.execute(select(WebhookEvent.user_key, WebhookEvent.status)).all())
+        counted = sum(s.scalars(select(AnswerCount.count)))
+    assert statuses == {broken: "failed", fine: "done"}
+    assert counted == 1  # the good question only: the broken one's count was rolled back
+
+
 # --- hygiene ----------------------------------------------------------------------------------
 
 
@@ -245,6 +290,34 @@ def test_prune_deletes_old_handled_events_and_settled_outbox_rows(webhook, servi
         assert [r.origin for r in s.scalars(select(OutboxMessage))] == ["reminder:2"]
     bad = runner.invoke(args=["events", "prune", "--days", "-1"])
     assert bad.exit_code != 0 and "0 or more" in bad.output
+
+
+def test_pruning_never_makes_a_metrics_counter_go_down(webhook, services, runner):
+    """Prometheus reads a counter that went down as a restart from zero: what `events prune`
+    deletes stays counted."""
+    webhook.say("ドローンとは", user=USER)
+    webhook.say("こんにちは", user=USER)
+    names = [
+        'linebot_events_received_total{type="message"}',
+        'linebot_events_handled_total{outcome="done"}',
+        "linebot_events_answered_total",
+        'linebot_replies_total{status="sent"}',
+        "linebot_answer_latency_seconds_count",
+        'linebot_answer_latency_seconds_bucket{le="60.0"}',
+        "linebot_answer_latency_seconds_sum",
+    ]
+    before = webhook.client.get("/metrics").get_data(as_text=True)
+    assert metric(before, "linebot_events_answered_total") == 2
+    advance(services, 2 * 86400)
+    result = runner.invoke(args=["events", "prune", "--days", "1"])
+    assert "deleted 2 event(s) and 2 outbox row(s)" in result.output, result.output
+    after = webhook.client.get("/metrics").get_data(as_text=True)
+    for name in names:
+        assert metric(after, name) == metric(before, name), name
+    webhook.say("ありがとう", user=USER)  # new rows count on top of the pruned ones
+    latest = webhook.client.get("/metrics").get_data(as_text=True)
+    assert metric(latest, "linebot_events_answered_total") == 3
+    assert metric(latest, 'linebot_events_received_total{type="message"}') == 3
 
 
 def test_a_feature_adds_its_own_collector_read_at_scrape_time(webhook, services):

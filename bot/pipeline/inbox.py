@@ -29,6 +29,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Connection,
+    Integer,
     and_,
     bindparam,
     exists,
@@ -40,10 +41,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot import friends
+from bot import answer_stats, friends
 from bot.dispatch import Context
 from bot.models import UNSETTLED, EventStatus, OutboxMessage, UTCDateTime, WebhookEvent
-from bot.pipeline import outbox
+from bot.pipeline import outbox, wakeup, writes
 from bot.replies import payload_of
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ def record(services: Services, body: str, signature: str | None) -> Recorded:
     # than the insert itself.
     with services.db.engine.begin() as conn:
         new = sum(_insert_once(conn, raw) for raw in events)
+        if new:
+            wakeup.notify(conn, wakeup.EVENTS)  # delivered to the workers at the commit
     return Recorded(received=len(events), new=new)
 
 
@@ -180,40 +183,16 @@ def claim(services: Services, limit: int) -> list[ClaimedEvent]:
     """Claim up to `limit` events in one statement (see the module docstring for the rules)."""
     token = uuid.uuid4().hex
     with services.db.session() as session:
-        now = services.now(session)
-        claimable = or_(
-            E.c.status == EventStatus.PENDING,
-            and_(E.c.status == EventStatus.PROCESSING, E.c.locked_until < now),
-        )
-        earlier = E.alias("earlier")
-        o = OutboxMessage.__table__
-        earlier_open = exists().where(
-            earlier.c.user_key == E.c.user_key,
-            earlier.c.id < E.c.id,
-            earlier.c.status.in_(OPEN),
-        )
-        reply_unsettled = exists().where(o.c.user_key == E.c.user_key, o.c.status.in_(UNSETTLED))
-        free_user = or_(E.c.user_key.is_(None), and_(~earlier_open, ~reply_unsettled))
-        ids = (
-            select(E.c.id)
-            .where(claimable, free_user)
-            .order_by(E.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .correlate(None)
-        )
-        rows = session.execute(
-            update(E)
-            .where(E.c.id.in_(ids), claimable, free_user)
-            .values(
-                status=EventStatus.PROCESSING,
-                locked_until=now + timedelta(seconds=services.settings.lease_seconds),
-                lease_token=token,
-                attempts=E.c.attempts + 1,
-            )
-            .returning(
-                E.c.id, E.c.attempts, E.c.user_key, E.c.payload, E.c.received_at, E.c.event_time
-            )
+        conn = session.connection()
+        now = services.now(conn)
+        rows = conn.execute(
+            _CLAIM,
+            {
+                "now": now,
+                "limit": limit,
+                "until": now + timedelta(seconds=services.settings.lease_seconds),
+                "token": token,
+            },
         ).all()
     events = [
         ClaimedEvent(
@@ -231,6 +210,48 @@ def claim(services: Services, limit: int) -> list[ClaimedEvent]:
     return events
 
 
+def _claim_statement() -> Any:
+    now = bindparam("now", type_=UTCDateTime)
+    claimable = or_(
+        E.c.status == EventStatus.PENDING,
+        and_(E.c.status == EventStatus.PROCESSING, E.c.locked_until < now),
+    )
+    earlier = E.alias("earlier")
+    o = OutboxMessage.__table__
+    earlier_open = exists().where(
+        earlier.c.user_key == E.c.user_key,
+        earlier.c.id < E.c.id,
+        earlier.c.status.in_(OPEN),
+    )
+    reply_unsettled = exists().where(o.c.user_key == E.c.user_key, o.c.status.in_(UNSETTLED))
+    free_user = or_(E.c.user_key.is_(None), and_(~earlier_open, ~reply_unsettled))
+    ids = (
+        select(E.c.id)
+        .where(claimable, free_user)
+        .order_by(E.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .correlate(None)
+    )
+    return (
+        update(E)
+        .where(E.c.id.in_(ids), claimable, free_user)
+        .values(
+            status=EventStatus.PROCESSING,
+            locked_until=bindparam("until", type_=UTCDateTime),
+            lease_token=bindparam("token"),
+            attempts=E.c.attempts + 1,
+        )
+        .returning(
+            E.c.id, E.c.attempts, E.c.user_key, E.c.payload, E.c.received_at, E.c.event_time
+        )
+    )
+
+
+# Built once: building this statement costs more than running it on a small queue.
+_CLAIM = _claim_statement()
+
+
 def _json(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         value = json.loads(value)
@@ -240,58 +261,110 @@ def _json(value: Any) -> dict[str, Any]:
 # --- worker side: dispatch ---------------------------------------------------------------------
 
 
-class LeaseLost(Exception):
-    """Another worker took this event over: roll back everything done for it here."""
+LeaseLost = writes.LeaseLost
 
 
 def handle(services: Services, claimed: list[ClaimedEvent]) -> int:
     """Handle a claimed batch in one transaction; returns how many outbox rows were queued."""
+    return handle_batch(services, claimed)[0]
+
+
+def handle_batch(
+    services: Services, claimed: list[ClaimedEvent], send_slots: int = 0
+) -> tuple[int, list[outbox.Claimed]]:
+    """Handle a claimed batch in one transaction. Returns the outbox rows queued, and those
+    of them claimed for sending right after the commit (at most `send_slots`)."""
     if not claimed:
-        return 0
+        return 0, []
+    parsed = [parse_event(event.payload) for event in claimed]
     try:
         # The common case: every event goes through; no savepoint per event.
         with services.db.session() as session:
-            now = services.now(session)
-            return sum(_handle_one(services, session, event, now) for event in claimed)
+            conn = session.connection()
+            batch = _begin(services, conn, claimed, parsed)
+            ctx_flows = _flow_users(conn, claimed)
+            for event, p in zip(claimed, parsed, strict=True):
+                _handle_one(services, session, event, p, batch, ctx_flows)
+            return batch.flush(
+                conn, send_slots=send_slots, lease_seconds=services.settings.lease_seconds
+            )
     except Exception:
         # One event failed or lost its lease: nothing of the batch was written. Do it again,
         # each event in a savepoint of its own, so the others still go through.
-        return _handle_isolated(services, claimed)
+        return _handle_isolated(services, claimed, parsed), []
 
 
-def _handle_isolated(services: Services, claimed: list[ClaimedEvent]) -> int:
+def _begin(
+    services: Services, conn: Connection, claimed: list[ClaimedEvent], parsed: list[Any]
+) -> writes.BatchWrites:
+    """The batch's clock, and every speaker's last_seen_at moved forward in one statement
+    (follow and unfollow are recorded one by one, in _record_friend)."""
+    batch = writes.begin(services.now(conn))
+    people = [
+        (event.user_key, event.event_time or event.received_at)
+        for event, p in zip(claimed, parsed, strict=True)
+        if event.user_key
+        and not isinstance(p, FollowEvent | UnfollowEvent)
+        and getattr(getattr(p, "source", None), "type", None) == "user"
+        and event.attempts <= MAX_EVENT_ATTEMPTS
+    ]
+    writes.seen_all(conn, people)
+    return batch
+
+
+def _flow_users(conn: Connection, claimed: list[ClaimedEvent]) -> frozenset[str]:
+    return writes.users_in_flows(conn, sorted({e.user_key for e in claimed if e.user_key}))
+
+
+def _handle_isolated(services: Services, claimed: list[ClaimedEvent], parsed: list[Any]) -> int:
     queued = 0
     with services.db.session() as session:
-        now = services.now(session)
-        for event in claimed:
+        for event, p in zip(claimed, parsed, strict=True):
+            counted = answer_stats.pending(session)
             try:
                 with session.begin_nested():
-                    queued += _handle_one(services, session, event, now)
+                    # Asked for inside the block: the Session emits the SAVEPOINT only then.
+                    conn = session.connection()
+                    batch = _begin(services, conn, [event], [p])
+                    _handle_one(services, session, event, p, batch, None)
+                    queued += batch.flush(conn)[0]
             except LeaseLost:
+                answer_stats.restore(session, counted)  # its savepoint was rolled back
                 log.warning("event %s: lease lost; left to its new owner", event.id)
             except Exception as e:
+                answer_stats.restore(session, counted)
                 # Never log the payload: it may hold message text next to a user id.
                 log.exception("event %s failed in its handler", event.id)
                 try:
                     with session.begin_nested():
-                        queued += _apologise(services, session, event, now, e)
+                        conn = session.connection()
+                        batch = writes.begin(services.now(conn))
+                        _apologise(services, event, batch, e)
+                        queued += batch.flush(conn)[0]
                 except LeaseLost:
                     pass
     return queued
 
 
-def _handle_one(services: Services, session: Session, event: ClaimedEvent, now: datetime) -> int:
+def _handle_one(
+    services: Services,
+    session: Session,
+    event: ClaimedEvent,
+    parsed: Any,
+    batch: writes.BatchWrites,
+    in_flows: frozenset[str] | None,
+) -> None:
+    now = batch.now
     if event.attempts > MAX_EVENT_ATTEMPTS:
-        _finish(session, event, now, EventStatus.FAILED, error="gave up after retries")
-        return 0
-    parsed = parse_event(event.payload)
+        _finish(batch, event, EventStatus.FAILED, error="gave up after retries")
+        return
     user_id = event.user_key
     when = event.event_time or event.received_at
     _record_friend(session, parsed, user_id, when)
     if getattr(parsed, "mode", None) == "standby":
         # Another channel (e.g. a live chat operator) owns the conversation.
-        _finish(session, event, now, EventStatus.DONE, handler="standby")
-        return 0
+        _finish(batch, event, EventStatus.DONE, handler="standby")
+        return
     token = getattr(parsed, "reply_token", None)
     deadline = when + timedelta(seconds=services.settings.reply_deadline_seconds)
     one_to_one = getattr(getattr(parsed, "source", None), "type", None) == "user"
@@ -300,44 +373,36 @@ def _handle_one(services: Services, session: Session, event: ClaimedEvent, now: 
     if late and push_to is None:
         # The reply token is past its window and no push may replace it: the answer could
         # never be delivered, so the engine is not run for it.
-        _finish(session, event, now, EventStatus.DONE, handler="expired")
-        return 0
-    ctx = Context(services=services, session=session, now=now, user_id=user_id)
+        _finish(batch, event, EventStatus.DONE, handler="expired")
+        return
+    ctx = Context(services=services, session=session, now=now, user_id=user_id, in_flows=in_flows)
     services.dispatcher.prepare(parsed, ctx)
     route = services.dispatcher.find(parsed, ctx)
     messages = route.handler(parsed, ctx) if route else None
-    _finish(session, event, now, EventStatus.DONE, handler=route.name if route else None)
+    _finish(batch, event, EventStatus.DONE, handler=route.name if route else None)
     if not messages or not token:
-        return 0
+        return
     if len(messages) > 5:
         raise ValueError(f"{route.name if route else '?'} returned {len(messages)} messages")
-    return _queue(services, session, event, now, token, payload_of(messages), late, push_to)
+    _queue(services, batch, event, token, payload_of(messages), late, push_to)
 
 
 def _queue(
     services: Services,
-    session: Session,
+    batch: writes.BatchWrites,
     event: ClaimedEvent,
-    now: datetime,
     token: str,
     messages: list[dict[str, Any]],
     late: bool,
     push_to: str | None,
-) -> int:
+) -> None:
     if late and push_to:
-        outbox.enqueue_fallback(
-            session,
-            now=now,
-            event_id=event.id,
-            user_id=push_to,
-            messages=messages,
-            event_time=event.event_time,
+        batch.fallback(
+            event_id=event.id, user_id=push_to, messages=messages, event_time=event.event_time
         )
-        return 1
+        return
     when = event.event_time or event.received_at
-    outbox.enqueue_reply(
-        session,
-        now=now,
+    batch.reply(
         event_id=event.id,
         user_key=event.user_key,
         reply_token=token,
@@ -346,7 +411,6 @@ def _queue(
         event_time=event.event_time,
         fallback_to=push_to,
     )
-    return 1
 
 
 @dataclass(frozen=True)
@@ -368,6 +432,8 @@ def parse_event(payload: dict[str, Any]) -> Any:
 
 
 def _record_friend(session: Session, event: Any, user_id: str | None, when: datetime) -> None:
+    """Follow and unfollow, in order; a message's last_seen_at is written for the whole batch
+    at its start (see _begin)."""
     if not user_id:
         return
     if isinstance(event, FollowEvent):
@@ -375,52 +441,28 @@ def _record_friend(session: Session, event: Any, user_id: str | None, when: date
         friends.follow(session, user_id, when, unblocked)
     elif isinstance(event, UnfollowEvent):
         friends.unfollow(session, user_id, when)
-    elif getattr(getattr(event, "source", None), "type", None) == "user":
-        friends.seen(session, user_id, when)
 
 
 def _finish(
-    session: Session,
+    batch: writes.BatchWrites,
     event: ClaimedEvent,
-    now: datetime,
     status: EventStatus,
     handler: str | None = None,
     error: str | None = None,
 ) -> None:
-    """Mark the event handled and drop what the user wrote, if the claim is still ours."""
-    written = session.execute(
-        _FINISH,
+    """Mark the event handled and drop what the user wrote, if the claim is still ours
+    (checked when the batch is flushed)."""
+    batch.finish(
         {
             "row": event.id,
             "token": event.lease_token,
             "status": status,
-            "now": now,
+            "now": batch.now,
             "handler": handler,
             "error": error,
             "payload": _pruned(event.payload),
-        },
-    ).rowcount
-    if written != 1:
-        raise LeaseLost(event.id)
-
-
-# Built once: SQLAlchemy then reuses the compiled statement without rebuilding it per event.
-_FINISH = (
-    update(E)
-    .where(
-        E.c.id == bindparam("row"),
-        E.c.lease_token == bindparam("token"),
-        E.c.status == EventStatus.PROCESSING,
+        }
     )
-    .values(
-        status=bindparam("status"),
-        processed_at=bindparam("now", type_=UTCDateTime),
-        locked_until=None,
-        handler=bindparam("handler"),
-        error=bindparam("error"),
-        payload=bindparam("payload", type_=JSON),
-    )
-)
 
 
 def _pruned(payload: dict[str, Any]) -> dict[str, Any]:
@@ -433,13 +475,13 @@ def _pruned(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apologise(
-    services: Services, session: Session, event: ClaimedEvent, now: datetime, error: Exception
-) -> int:
+    services: Services, event: ClaimedEvent, batch: writes.BatchWrites, error: Exception
+) -> None:
     """The handler failed: mark the event, and queue the generic apology if we can reply."""
-    _finish(session, event, now, EventStatus.FAILED, error=type(error).__name__)
+    _finish(batch, event, EventStatus.FAILED, error=type(error).__name__)
     token = event.payload.get("replyToken")
     if not isinstance(token, str) or not token:
-        return 0
+        return
     when = event.event_time or event.received_at
     deadline = when + timedelta(seconds=services.settings.reply_deadline_seconds)
     source = event.payload.get("source") or {}
@@ -449,8 +491,8 @@ def _apologise(
         if one_to_one and event.user_key and services.settings.push_fallback
         else None
     )
-    late = now > deadline
+    late = batch.now > deadline
     if late and not push_to:
-        return 0
+        return
     messages = payload_of(services.renderer.error())
-    return _queue(services, session, event, now, token, messages, late, push_to)
+    _queue(services, batch, event, token, messages, late, push_to)

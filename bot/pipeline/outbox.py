@@ -34,12 +34,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Integer, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from bot.db import database_now
+from bot.db import RawJSON, database_now
 from bot.line import LineApiError, LineGateway
 from bot.models import OutboxKind, OutboxMessage, OutboxStatus, UTCDateTime
+from bot.pipeline import wakeup
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -96,11 +109,12 @@ def _enqueue(
     origin: str,
     retry_key: str | None,
 ) -> int:
-    _check_messages(messages)
+    check_messages(messages)
     if not origin or len(origin) > 64:
         raise ValueError("origin must be 1 to 64 characters")
     key = str(uuid.UUID(retry_key)) if retry_key else str(uuid.uuid4())
     now = database_now(session)
+    wakeup.notify(session.connection(), wakeup.OUTBOX)  # the senders start at the commit
     return session.execute(
         insert(T)
         .values(
@@ -132,7 +146,7 @@ def enqueue_reply(
     fallback_to: str | None,
 ) -> None:
     """Queue the reply to a webhook event (the inbox calls this in its transaction)."""
-    _check_messages(messages)
+    check_messages(messages)
     session.execute(
         _REPLY,
         {
@@ -187,7 +201,7 @@ def enqueue_fallback(
     )
 
 
-def _check_messages(messages: list[dict[str, Any]]) -> None:
+def check_messages(messages: list[dict[str, Any]]) -> None:
     if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
         raise ValueError("LINE takes 1 to 5 messages per request")
     if not all(isinstance(m, dict) and m.get("type") for m in messages):
@@ -223,7 +237,7 @@ class Claimed:
     in_doubt: bool  # the previous attempt's worker died mid-send: its outcome is unknown
     reply_token: str | None
     recipients: list[str] | None
-    messages: list[dict[str, Any]]
+    messages: list[dict[str, Any]] | RawJSON  # RawJSON: the stored JSON text
     retry_key: str | None
     deadline_at: datetime | None
     event_id: int | None
@@ -238,45 +252,17 @@ def claim(services: Services, limit: int) -> list[Claimed]:
         return []
     token = uuid.uuid4().hex
     with services.db.session() as session:
-        now = services.now(session)
+        conn = session.connection()
+        now = services.now(conn)
         mono = time.monotonic()
-        due = or_(
-            and_(T.c.status == OutboxStatus.PENDING, T.c.next_attempt_at <= now),
-            and_(T.c.status == OutboxStatus.SENDING, T.c.locked_until < now),
-        )
-        ids = (
-            select(T.c.id)
-            .where(due)
-            .order_by(T.c.next_attempt_at, T.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .correlate(None)
-        )
-        rows = session.execute(
-            update(T)
-            .where(T.c.id.in_(ids), due)
-            .values(
-                status=OutboxStatus.SENDING,
-                locked_until=now + timedelta(seconds=services.settings.lease_seconds),
-                lease_token=token,
-                attempts=T.c.attempts + 1,
-                # An attempt whose worker died mid-send may have reached LINE.
-                in_doubt=or_(T.c.in_doubt, T.c.status == OutboxStatus.SENDING),
-            )
-            .returning(
-                T.c.id,
-                T.c.kind,
-                T.c.attempts,
-                T.c.in_doubt,
-                T.c.reply_token,
-                T.c.recipients,
-                T.c.messages,
-                T.c.retry_key,
-                T.c.deadline_at,
-                T.c.event_id,
-                T.c.event_time,
-                T.c.fallback_to,
-            )
+        rows = conn.execute(
+            _CLAIM,
+            {
+                "now": now,
+                "limit": limit,
+                "until": now + timedelta(seconds=services.settings.lease_seconds),
+                "token": token,
+            },
         ).all()
     claimed = [
         Claimed(
@@ -289,7 +275,7 @@ def claim(services: Services, limit: int) -> list[Claimed]:
             in_doubt=bool(r.in_doubt),
             reply_token=r.reply_token,
             recipients=r.recipients,
-            messages=r.messages or [],
+            messages=RawJSON(r.messages or "[]"),
             retry_key=r.retry_key,
             deadline_at=_aware(r.deadline_at),
             event_id=r.event_id,
@@ -300,6 +286,53 @@ def claim(services: Services, limit: int) -> list[Claimed]:
     ]
     claimed.sort(key=lambda c: c.id)
     return claimed
+
+
+def _claim_statement() -> Any:
+    now = bindparam("now", type_=UTCDateTime)
+    due = or_(
+        and_(T.c.status == OutboxStatus.PENDING, T.c.next_attempt_at <= now),
+        and_(T.c.status == OutboxStatus.SENDING, T.c.locked_until < now),
+    )
+    ids = (
+        select(T.c.id)
+        .where(due)
+        .order_by(T.c.next_attempt_at, T.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .correlate(None)
+    )
+    return (
+        update(T)
+        .where(T.c.id.in_(ids), due)
+        .values(
+            status=OutboxStatus.SENDING,
+            locked_until=bindparam("until", type_=UTCDateTime),
+            lease_token=bindparam("token"),
+            attempts=T.c.attempts + 1,
+            # An attempt whose worker died mid-send may have reached LINE.
+            in_doubt=or_(T.c.in_doubt, T.c.status == OutboxStatus.SENDING),
+        )
+        .returning(
+            T.c.id,
+            T.c.kind,
+            T.c.attempts,
+            T.c.in_doubt,
+            T.c.reply_token,
+            T.c.recipients,
+            # As text: posted to LINE as stored, never parsed and serialised again.
+            cast(T.c.messages, Text).label("messages"),
+            T.c.retry_key,
+            T.c.deadline_at,
+            T.c.event_id,
+            T.c.event_time,
+            T.c.fallback_to,
+        )
+    )
+
+
+# Built once: building this statement costs more than running it on a small queue.
+_CLAIM = _claim_statement()
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -428,14 +461,44 @@ def settle_many(services: Services, results: Sequence[tuple[Claimed, Outcome]]) 
     still ours (lease token in the WHERE). A reply that failed or expired in a one-to-one
     chat gets its push fallback here, in the same transaction. Returns the statuses written
     ("lost" where the lease had been taken over)."""
-    written_statuses = []
+    statuses: list[str] = []
     with services.db.session() as session:
+        conn = session.connection()
+        together: list[tuple[int, Claimed, dict[str, Any]]] = []
         for item, outcome in results:
-            written_statuses.append(_settle_one(services, session, item, outcome))
-    return written_statuses
+            params, status = _settle_params(item, outcome)
+            if len(results) > 1 and not _needs_fallback(services, item, status, outcome.in_doubt):
+                # The common case: settled with the others in one executemany below.
+                together.append((len(statuses), item, params))
+                statuses.append(str(status))
+            else:
+                statuses.append(_settle_one(services, session, item, outcome, params, status))
+        # A person's next event may go now: wake the answering threads of every process.
+        wakeup.notify(conn, wakeup.EVENTS)
+        if together:
+            written = conn.execute(_SETTLE, [params for _, _, params in together]).rowcount
+            if written != len(together):
+                for index in _lost(conn, [(i, item) for i, item, _ in together]):
+                    log.warning(
+                        "outbox %s: lease lost before settling; left to its new owner",
+                        results[index][0].id,
+                    )
+                    statuses[index] = "lost"
+    return statuses
 
 
-def _settle_one(services: Services, session: Session, item: Claimed, outcome: Outcome) -> str:
+def _lost(conn: Any, items: list[tuple[int, Claimed]]) -> list[int]:
+    """Which of the rows just settled together were not ours any more (another worker's
+    lease token): their UPDATE changed nothing."""
+    tokens = dict(
+        conn.execute(
+            select(T.c.id, T.c.lease_token).where(T.c.id.in_([item.id for _, item in items]))
+        ).all()
+    )
+    return [index for index, item in items if tokens.get(item.id) != item.lease_token]
+
+
+def _settle_params(item: Claimed, outcome: Outcome) -> tuple[dict[str, Any], OutboxStatus]:
     # The database's clock, as read at the claim plus the time elapsed here since: one
     # query less per send.
     now = item.claimed_at + timedelta(seconds=time.monotonic() - item.claimed_mono)
@@ -449,26 +512,36 @@ def _settle_one(services: Services, session: Session, item: Claimed, outcome: Ou
     latency = None
     if sent and item.event_time is not None:
         latency = int((now - item.event_time).total_seconds() * 1000)
-    written = session.execute(
-        _SETTLE,
-        {
-            "row": item.id,
-            "token": item.lease_token,
-            "status": status,
-            "error": error,
-            "doubt": outcome.in_doubt,
-            "next_at": retry_at,
-            "sent_at": now if sent else None,
-            "latency": latency,
-        },
-    ).rowcount
+    params = {
+        "row": item.id,
+        "token": item.lease_token,
+        "status": status,
+        "error": error,
+        "doubt": outcome.in_doubt,
+        "next_at": retry_at,
+        "sent_at": now if sent else None,
+        "latency": latency,
+        "now": now,
+    }
+    return params, status
+
+
+def _settle_one(
+    services: Services,
+    session: Session,
+    item: Claimed,
+    outcome: Outcome,
+    params: dict[str, Any],
+    status: OutboxStatus,
+) -> str:
+    written = session.connection().execute(_SETTLE, params).rowcount
     if written != 1:
         log.warning("outbox %s: lease lost before settling; left to its new owner", item.id)
         return "lost"
     if _needs_fallback(services, item, status, outcome.in_doubt):
         enqueue_fallback(
             session,
-            now=now,
+            now=params["now"],
             event_id=item.event_id,
             user_id=item.fallback_to or "",
             messages=item.messages,

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, or_, select
 
 from bot.models import SETTLED, EventStatus, OutboxMessage, PipelineWorker, WebhookEvent
+from bot.pipeline import stats
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -27,17 +28,23 @@ def prune(services: Services, days: int) -> Pruned:
         raise ValueError("days must be 0 or more")
     with services.db.session() as session:
         cutoff = services.now(session) - timedelta(days=days)
-        outbox = session.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.status.in_(SETTLED), OutboxMessage.created_at < cutoff
-            )
-        ).rowcount
-        events = session.execute(
-            delete(WebhookEvent).where(
-                WebhookEvent.status.in_((EventStatus.DONE, EventStatus.FAILED)),
-                WebhookEvent.processed_at < cutoff,
-            )
-        ).rowcount
+        old_events = and_(
+            WebhookEvent.status.in_((EventStatus.DONE, EventStatus.FAILED)),
+            WebhookEvent.processed_at < cutoff,
+        )
+        # A settled row of an event deleted now goes with it: left behind, it would lose its
+        # event id (ON DELETE SET NULL) and drop out of the answered and latency counters.
+        old_rows = and_(
+            OutboxMessage.status.in_(SETTLED),
+            or_(
+                OutboxMessage.created_at < cutoff,
+                OutboxMessage.event_id.in_(select(WebhookEvent.id).where(old_events)),
+            ),
+        )
+        # What the deleted rows counted stays in /metrics' counters (in the same transaction).
+        stats.add_to_totals(session, stats.counter_values(session, old_events, old_rows))
+        outbox = session.execute(delete(OutboxMessage).where(old_rows)).rowcount
+        events = session.execute(delete(WebhookEvent).where(old_events)).rowcount
         session.execute(
             delete(PipelineWorker).where(
                 PipelineWorker.seen_at < services.now(session) - timedelta(days=1)

@@ -26,8 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.models import PipelineWorker
-from bot.pipeline import inbox, outbox
+from bot.models import OutboxStatus, PipelineWorker
+from bot.pipeline import inbox, outbox, wakeup
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,14 @@ class EventWorker:
         self.send_slots = max(1, settings.send_concurrency)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._events_ready = threading.Event()
+        self.listening = threading.Event()  # PostgreSQL: the LISTEN connection is up
         self._outbox_ready = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._reserved = 0  # send slots an answering thread holds for its batch's replies
+        self._outbox_drained = True  # the outbox thread's last claim took every due row
+        self._outbox_due = True  # rows may be due now: claim without waiting for the poll
         self._settled: queue.Queue[tuple[outbox.Claimed, outbox.Outcome]] = queue.Queue()
         self._pid: int | None = None
         self._threads: list[threading.Thread] = []
@@ -69,6 +73,7 @@ class EventWorker:
             self.name = f"{socket.gethostname()}:{os.getpid()}"
             self._stop.clear()
             self._in_flight = 0
+            self._reserved = 0
             self._pool = ThreadPoolExecutor(self.send_slots, thread_name_prefix="line-send")
             targets = [(f"answer-{i}", self._answer_loop) for i in range(self.threads)]
             targets += [
@@ -76,6 +81,8 @@ class EventWorker:
                 ("settle", self._settle_loop),
                 ("heartbeat", self._heartbeat_loop),
             ]
+            if wakeup.supported(self.services.db.engine):
+                targets.append(("listen", self._listen_loop))
             self._threads = [
                 threading.Thread(target=fn, name=f"pipeline-{name}", daemon=True)
                 for name, fn in targets
@@ -109,36 +116,86 @@ class EventWorker:
         batch = self.services.settings.claim_batch
         while not self._stop.is_set():
             self._events_ready.clear()
+            reserved = self._reserve_slots(batch)
+            sends: list[outbox.Claimed] = []
             try:
                 claimed = inbox.claim(self.services, batch)
-                if claimed and inbox.handle(self.services, claimed):
-                    self._outbox_ready.set()
+                if claimed:
+                    queued, sends = inbox.handle_batch(self.services, claimed, reserved)
+                    if queued > len(sends):
+                        self._wake_outbox()  # the rest waits for a free slot
             except Exception:
                 log.exception("answering iteration failed")
                 claimed = []
                 self._stop.wait(self.poll_seconds)
+            finally:
+                self._start_sends(sends, reserved)
             if not claimed:
                 self._events_ready.wait(self.poll_seconds)
 
+    def _reserve_slots(self, wanted: int) -> int:
+        """Send slots for the replies of the next batch, so they go out right after its
+        commit. None while the outbox thread has due rows it could not take (retries and
+        earlier replies are then served first, in their order)."""
+        with self._lock:
+            if not self._outbox_drained:
+                return 0
+            free = self.send_slots - self._in_flight - self._reserved
+            taken = max(0, min(free, wanted))
+            self._reserved += taken
+            return taken
+
+    def _start_sends(self, sends: list[outbox.Claimed], reserved: int) -> None:
+        assert self._pool is not None
+        with self._lock:
+            self._reserved -= reserved
+            self._in_flight += len(sends)
+        for item in sends:
+            self._pool.submit(self._send, item)
+
     def _outbox_loop(self) -> None:
+        """Claim due rows as far as there are free send slots. A claim is a write transaction,
+        so it runs only when rows may be due: this process queued rows it could not send at
+        once, a send did not end as sent (a retry or a fallback push is due), the last claim
+        filled every free slot, or `poll_seconds` passed (other processes' rows, retries whose
+        wait is over), not on every settled send."""
+        next_poll = 0.0
         while not self._stop.is_set():
             self._outbox_ready.clear()
             with self._lock:
-                free = self.send_slots - self._in_flight
+                free = self.send_slots - self._in_flight - self._reserved
+                due = self._outbox_due or time.monotonic() >= next_poll
+                if free > 0 and due:
+                    self._outbox_due = False
             claimed: list[outbox.Claimed] = []
-            if free > 0:
+            drained = free > 0
+            if free > 0 and due:
+                next_poll = time.monotonic() + self.poll_seconds
                 try:
                     claimed = outbox.claim(self.services, free)
+                    drained = len(claimed) < free  # nothing due was left behind
                 except Exception:
                     log.exception("outbox claim failed")
                     self._stop.wait(self.poll_seconds)
+            with self._lock:
+                self._outbox_drained = drained
+                if not drained:
+                    self._outbox_due = True  # claim again as soon as a slot is free
             assert self._pool is not None
             for item in claimed:
                 with self._lock:
                     self._in_flight += 1
                 self._pool.submit(self._send, item)
             if not claimed:
-                self._outbox_ready.wait(self.poll_seconds)
+                # No free slot: until one is (or a poll's time). Else until rows are due.
+                wait = self.poll_seconds if free <= 0 else next_poll - time.monotonic()
+                self._outbox_ready.wait(max(0.001, wait))
+
+    def _wake_outbox(self) -> None:
+        """Rows are due now: the outbox thread claims at its next turn."""
+        with self._lock:
+            self._outbox_due = True
+        self._outbox_ready.set()
 
     def _send(self, item: outbox.Claimed) -> None:
         try:
@@ -166,6 +223,8 @@ class EventWorker:
             except Exception:
                 # Left claimed: the leases run out and the rows are attempted again.
                 log.exception("settling %d outbox row(s) failed", len(batch))
+            if any(outcome.status != OutboxStatus.SENT for _, outcome in batch):
+                self._wake_outbox()  # a fallback push may be due now
             self._slot_free(len(batch))
 
     def _slot_free(self, count: int) -> None:
@@ -173,6 +232,11 @@ class EventWorker:
             self._in_flight -= count
         self._outbox_ready.set()  # a slot is free
         self._events_ready.set()  # that person's next event may be claimable now
+
+    def _listen_loop(self) -> None:
+        """PostgreSQL: LISTEN for other processes' work (see bot/pipeline/wakeup.py)."""
+        wake = {wakeup.EVENTS: self._events_ready.set, wakeup.OUTBOX: self._wake_outbox}
+        wakeup.listen(self.services.db.engine, wake, self._stop, self.listening)
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():
@@ -201,16 +265,21 @@ class EventWorker:
 
 
 def run_until_idle(services: Services, max_seconds: float = 30.0) -> int:
-    """Handle every claimable event and send every due outbox row now, in this thread.
-    Returns the units of work done (events handled + sends attempted)."""
+    """Handle every claimable event and send every due outbox row now, in this thread, the
+    way the worker's threads do (a batch's replies claimed with it, outcomes settled
+    together), one send at a time. Returns the units of work done (events handled + sends
+    attempted)."""
     done = 0
     deadline = time.monotonic() + max_seconds
     batch = services.settings.claim_batch
     while time.monotonic() < deadline:
         claimed = inbox.claim(services, batch)
-        inbox.handle(services, claimed)
-        sends = outbox.claim(services, batch)
-        outbox.send_all(services, sends)
+        _, sends = inbox.handle_batch(services, claimed, send_slots=batch)
+        sends += outbox.claim(services, batch)
+        if sends:
+            outbox.settle_many(
+                services, [(item, outbox.attempt(services, item)) for item in sends]
+            )
         if not claimed and not sends:
             break
         done += len(claimed) + len(sends)

@@ -40,7 +40,7 @@ from typing import TypeVar
 
 from bot.content import Plan, Replies
 from bot.replies.answer import AnswerReplies
-from bot.replies.kit import MatchLike, Rendered, ReplyKit, memo, payload_of
+from bot.replies.kit import MatchLike, Rendered, ReplyKit, memo, payload_json, payload_of
 from bot.replies.limits import label, shorten, summarize, utf16_len
 
 K = TypeVar("K", bound=ReplyKit)
@@ -68,6 +68,7 @@ __all__ = [
     "ReplyKit",
     "label",
     "memo",
+    "payload_json",
     "payload_of",
     "shorten",
     "summarize",

@@ -10,6 +10,7 @@ reply method so each distinct reply is built and serialised once per process.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import cached_property
@@ -69,16 +70,57 @@ class Rendered(tuple):  # type: ignore[type-arg]
     reused for every citizen who gets it.
     """
 
+    def __new__(cls, messages: Iterable[Message]) -> Rendered:
+        self = super().__new__(cls, messages)
+        for index, message in enumerate(self):
+            # Replies are often a fresh list around a cached card ([lead text, *card]): let
+            # payload_of find each cached message's JSON on its own.
+            _PARTS[id(message)] = (self, index)
+        return self
+
     @cached_property
     def payload(self) -> list[dict[str, Any]]:
-        return [m.to_dict() for m in self]
+        payload = [m.to_dict() for m in self]
+        for message in payload:
+            # Its JSON text too, built once: see payload_json.
+            _JSON[id(message)] = (message, json.dumps(message))
+        return payload
+
+
+# id(message) -> (the Rendered reply holding it, its index). The Rendered keeps the message
+# alive, so an id found here is still that message (checked with `is` all the same).
+_PARTS: dict[int, tuple[Rendered, int]] = {}
 
 
 def payload_of(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """The JSON that LINE receives for `messages` (cached for Rendered replies)."""
+    """The JSON that LINE receives for `messages` (cached for Rendered replies and for every
+    message that belongs to one)."""
     if isinstance(messages, Rendered):
         return messages.payload
-    return [m.to_dict() for m in messages]
+    return [_payload_of_one(m) for m in messages]
+
+
+# id(a cached message's dict) -> (that dict, its JSON text); the dict is kept alive here.
+_JSON: dict[int, tuple[dict[str, Any], str]] = {}
+
+
+def payload_json(payload: Sequence[dict[str, Any]]) -> str:
+    """The JSON text of a `payload_of` list (as json.dumps gives it): the text of each cached
+    message is built once per process, so a Flex card is not serialised again for every
+    citizen who gets it (nor again to post it)."""
+    parts = []
+    for message in payload:
+        found = _JSON.get(id(message))
+        cached = found is not None and found[0] is message
+        parts.append(found[1] if found is not None and cached else json.dumps(message))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _payload_of_one(message: Message) -> dict[str, Any]:
+    part = _PARTS.get(id(message))
+    if part is not None and part[0][part[1]] is message:
+        return part[0].payload[part[1]]
+    return message.to_dict()
 
 
 def _memo_key(value: Any) -> Hashable:

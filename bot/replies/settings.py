@@ -26,8 +26,13 @@ class SettingsReplies(ReplyKit):
         return self.t(f"settings.{key}", **facts)
 
     def words(self, key: str) -> frozenset[str]:
-        """What a citizen may type for `key` (settings.words.*), folded."""
-        return frozenset(fold(w) for w in self.s(f"words.{key}").split("|"))
+        """What a citizen may type for `key` (settings.words.*), folded; built once per key,
+        as every text message is checked against several of these."""
+        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_words", {})
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = frozenset(fold(w) for w in self.s(f"words.{key}").split("|"))
+        return found
 
     def is_label(self, text: str, key: str) -> bool:
         return fold(text) == fold(self.s(f"label.{key}"))

@@ -338,3 +338,35 @@ def test_insight_followers_answers_unready_and_out_of_service_with_the_status_on
     assert standin.handle("GET", "/v2/bot/insight/followers", headers=headers).body == {
         "status": "ready", "followers": 0, "targetedReaches": 0, "blocks": 0,
     }  # fmt: skip
+
+
+def test_connections_stay_open_between_calls_as_at_line(
+    running: RunningStandin, standin: LineApiStandin
+) -> None:
+    """LINE's API keeps HTTP/1.1 connections alive; so does the stand-in, or every send of
+    the SDK's pooled client would pay a new connection that LINE never makes it pay."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(running.url)
+    conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=5)
+    try:
+        ports = []
+        for _ in range(3):
+            token = standin.issue_reply_token("U" + "1" * 32)
+            body = json.dumps({"replyToken": token, "messages": [{"type": "text", "text": "a"}]})
+            conn.request(
+                "POST",
+                "/v2/bot/message/reply",
+                body=body,
+                headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+            )
+            answer = conn.getresponse()
+            assert answer.status == 200, answer.read()
+            assert answer.getheader("Connection", "").lower() != "close"
+            answer.read()
+            assert conn.sock is not None  # still open after the answer
+            ports.append(conn.sock.getsockname()[1])
+    finally:
+        conn.close()
+    assert len(set(ports)) == 1  # one connection served all three
