@@ -94,8 +94,11 @@ class FacetRules:
         facet = next((n for n, p in self._facets if p is not None and p.search(text)), None)
         unit = next((u for u, p in self._units if p is not None and p.search(text)), None)
         nearmiss = self._near_miss(text)
-        if nearmiss in self._weak and facet is not None:
-            nearmiss = None  # 「住民票の手数料はいつからキャッシュレス？」 asks the plan
+        if nearmiss in self._weak and facet not in (None, "department"):
+            # 「住民票の手数料はいつからキャッシュレス？」 asks the plan; a complaint that asks
+            # for a phone number (「ブランコ壊れてる、電話番号教えて」) wants the desk, which the
+            # near-miss reply names
+            nearmiss = None
         return Facets(
             facet=facet,
             year=self._year(text),
