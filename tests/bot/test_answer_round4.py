@@ -75,7 +75,7 @@ def test_a_complaint_asking_for_a_phone_number_stays_a_near_miss(engine: AnswerE
 
 
 def test_instead_of_is_no_proxy(engine: AnswerEngine) -> None:
-    """「〜する代わりに」 (instead of) asks about the plan; 「家族が代わりに」 (a proxy) does not."""
+    """「〜する代わりに」 (instead of) asks about the plan; 「家族が代わりに」 (proxy) not."""
     assert engine.ask("ハンコを押す代わりに電子署名するの？").facets.nearmiss is None
     assert engine.ask("親が代わりに申請してもいい？").facets.nearmiss == "eligibility"
 
