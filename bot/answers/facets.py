@@ -113,14 +113,17 @@ class FacetRules:
         a cue wholly inside a name (料金 in 利用料金) is the topic, not the ask; one that runs
         past it (「使い方を教えて」, 使い方 being a keyword) still counts. A weak kind (a
         procedure named by a keyword) is read on the whole text."""
-        found = [(k, p, u) for k, p, u in self._nearmiss if p is not None and p.search(text)]
-        if not found:
-            return None
-        spans = [m.span() for m in self._names.finditer(text)] if self._names else []
-        for kind, pattern, unless in found:
+        spans: list[tuple[int, int]] | None = None  # the names' spans, found when needed
+        for kind, pattern, unless in self._nearmiss:
+            if pattern is None or not pattern.search(text):
+                continue
             if unless is not None and unless.search(text):
                 continue
-            if kind in self._weak or not spans:
+            if kind in self._weak or self._names is None:
+                return kind
+            if spans is None:
+                spans = [m.span() for m in self._names.finditer(text)]
+            if not spans:
                 return kind
             for m in pattern.finditer(text):
                 a, b = m.span()
