@@ -135,7 +135,8 @@ class AnswerEngine:
             [" ".join(_LATIN_NAME.findall(" ".join(d.names))) for d in self.docs],
         )
         self.intents = IntentRules(rules)
-        self.facet_rules = FacetRules(rules)
+        names = [n for ini in plan.initiatives for n in (ini.title, *ini.keywords)]
+        self.facet_rules = FacetRules(rules, names=names)
         self.kana = KanaReader(self.analyzer, self._vocabulary(plan, rules), self.names.parts())
         self.semantic = semantic
         # words the plan marks with ※ but defines nowhere -> the initiative that uses them;

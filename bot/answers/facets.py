@@ -9,7 +9,7 @@ All words come from content/answering.yaml; this module only compiles and applie
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,7 +57,14 @@ class FacetRules:
 
     ORDER = ("department", "figure", "when", "yesno")
 
-    def __init__(self, rules: AnsweringRules, today: Callable[[], date] = date.today) -> None:
+    MIN_NAME = 3  # shorter plan names (LINE, 住民) are too common to hide a cue
+
+    def __init__(
+        self,
+        rules: AnsweringRules,
+        today: Callable[[], date] = date.today,
+        names: Iterable[str] = (),
+    ) -> None:
         f = rules.facets
         self._facets = [(name, _compile(getattr(f, name))) for name in self.ORDER]
         self._units = [(u.unit, _compile(u.patterns)) for u in rules.units]
@@ -70,6 +77,12 @@ class FacetRules:
             (n.kind, _compile(n.patterns), _compile(n.unless)) for n in rules.nearmiss
         ]
         self._weak = {n.kind for n in rules.nearmiss if n.weak}
+        # the plan's own names (利用料金 of 1-10): a near-miss cue inside one is the topic
+        # the question names, not what it asks (「利用料金のキャッシュレス化はいつ」)
+        folded = sorted({pattern_fold(n) for n in names if len(n) >= self.MIN_NAME}, key=len)
+        self._names = (
+            re.compile("|".join(re.escape(n) for n in reversed(folded))) if folded else None
+        )
         self._safety = _compile(rules.safety.patterns)
         self._menu = [(m.name, _compile(m.patterns)) for m in rules.menu]
         self._any_menu = _compile(tuple(p for m in rules.menu for p in m.patterns))
@@ -80,16 +93,12 @@ class FacetRules:
         text = pattern_fold(question)
         facet = next((n for n, p in self._facets if p is not None and p.search(text)), None)
         unit = next((u for u, p in self._units if p is not None and p.search(text)), None)
-        nearmiss = next(
-            (
-                k
-                for k, p, unless in self._nearmiss
-                if p is not None and p.search(text) and not (unless and unless.search(text))
-            ),
-            None,
-        )
-        if nearmiss in self._weak and facet is not None:
-            nearmiss = None  # 「住民票の手数料はいつからキャッシュレス？」 asks the plan
+        nearmiss = self._near_miss(text)
+        if nearmiss in self._weak and facet not in (None, "department"):
+            # 「住民票の手数料はいつからキャッシュレス？」 asks the plan; a complaint that asks
+            # for a phone number (「ブランコ壊れてる、電話番号教えて」) wants the desk, which the
+            # near-miss reply names
+            nearmiss = None
         return Facets(
             facet=facet,
             year=self._year(text),
@@ -98,6 +107,29 @@ class FacetRules:
             safety=bool(self._safety and self._safety.search(text)),
             english=is_english(question),
         )
+
+    def _near_miss(self, text: str) -> str | None:
+        """The first near-miss kind with a cue the question uses outside the plan's names:
+        a cue wholly inside a name (料金 in 利用料金) is the topic, not the ask; one that runs
+        past it (「使い方を教えて」, 使い方 being a keyword) still counts. A weak kind (a
+        procedure named by a keyword) is read on the whole text."""
+        spans: list[tuple[int, int]] | None = None  # the names' spans, found when needed
+        for kind, pattern, unless in self._nearmiss:
+            if pattern is None or not pattern.search(text):
+                continue
+            if unless is not None and unless.search(text):
+                continue
+            if kind in self._weak or self._names is None:
+                return kind
+            if spans is None:
+                spans = [m.span() for m in self._names.finditer(text)]
+            if not spans:
+                return kind
+            for m in pattern.finditer(text):
+                a, b = m.span()
+                if not any(s <= a and b <= e for s, e in spans):
+                    return kind
+        return None
 
     def _year(self, text: str) -> str | None:
         """The fiscal-year key the question names ("R6"), "final", "baseline" or None."""
