@@ -13,8 +13,12 @@
   set 3") and measured blind ONCE by the lead, at the end of round 3 (commit 8d05ce3): top-1
   89.5 %, top-3 96.5 %, declined 91.8 %, 9 wrong confident answers. Its misses were read in
   round 4, so it is now SEEN and tuned on; its floor is the figure reached.
-* Blind set 4 is written by someone else and kept outside this repository until the lead
-  measures it once, at the end of round 4: nothing here reads it.
+* blind4.yaml: blind set 4, written from the plan alone, frozen (commit "eval: freeze blind
+  set 4") before anything ran on it, and measured blind ONCE by the lead at the end of round
+  4 (commit 149c7a7): top-1 143/149 = 96.0 %, top-3 147/149 = 98.7 %, declined 83/87 =
+  95.4 %, 4 wrong confident answers. Its misses have NOT been read: never tune on it; its
+  floor is that blind measurement. The next round needs a new blind set (this one becomes a
+  tuning set as soon as its misses are read).
 
 Floors are the figures reached (README, "Measured quality"), rounded down.
 """
@@ -116,3 +120,13 @@ def test_blind3_questions(engine: AnswerEngine) -> None:
 # lead, at the end of round 3 (commit 8d05ce3): top-1 128/143 = 89.5 %, top-3 138/143 =
 # 96.5 %, declined 89/97 = 91.8 %, 9 wrong confident answers (lexical only: top-1 119/143).
 BLIND3 = {"top1": 0.97, "top3": 0.99, "declined": 1.0, "wrong": 0}  # 140/143, 142/143, 97/97
+
+
+def test_blind4_questions(engine: AnswerEngine) -> None:
+    """Blind set 4, measured blind once (README: "Measured quality"); never tuned on."""
+    _floor(engine, "blind4.yaml", BLIND4)
+
+
+# blind set 4: the one blind measurement, end of round 4 (commit 149c7a7); lexical only:
+# top-1 135/149 = 90.6 %, top-3 147/149, declined 83/87, 4 wrong.
+BLIND4 = {"top1": 0.95, "top3": 0.98, "declined": 0.95, "wrong": 4}  # 143/149, 147/149, 83/87
