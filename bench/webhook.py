@@ -179,7 +179,9 @@ def stop(proc: subprocess.Popen[Any] | None, grace: float = 10.0) -> None:
 class Standin:
     """The LINE stand-in process and a client for its /__bench endpoints."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_latency: float = 0.0) -> None:
+        # Every LINE call takes this long (s): LINE's API is over the internet, not loopback.
+        self.base_latency = base_latency
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench.standin_server", "--token", TOKEN],
             cwd=ROOT,
@@ -205,6 +207,8 @@ class Standin:
 
     def reset(self) -> None:
         self.http.post(f"{self.url}/__bench/reset", timeout=10).raise_for_status()
+        if self.base_latency:
+            self.configure()
 
     def tokens(self, users: list[str]) -> list[str]:
         r = self.http.post(f"{self.url}/__bench/tokens", json={"users": users}, timeout=30)
@@ -221,8 +225,10 @@ class Standin:
         r.raise_for_status()
         return dict(r.json())
 
-    def configure(self, latency: float = 0.0, fault_rate: float = 0.0) -> None:
-        """LINE slow by `latency` s, and/or failing `fault_rate` of replies (500/429/400)."""
+    def configure(self, latency: float | None = None, fault_rate: float = 0.0) -> None:
+        """LINE slow by `latency` s (default: `--line-latency`), and/or failing `fault_rate`
+        of replies (500/429/400)."""
+        latency = self.base_latency if latency is None else latency
         conf = {"latency": latency, "fault_rate": fault_rate, "fault_statuses": [500, 429, 400]}
         self.http.post(f"{self.url}/__bench/config", json=conf, timeout=10).raise_for_status()
 
@@ -861,6 +867,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--event-workers", type=int, default=1, help="`events work` processes beside the web"
     )
     p.add_argument(
+        "--line-latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="every LINE API call answers after MS ms (default 0: loopback, CPU-bound)",
+    )
+    p.add_argument(
         "--access-log",
         action="store_true",
         help="gunicorn access logs for every server (server-side latency and requests per pid)",
@@ -905,7 +918,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Result] = {}
     databases = args.databases.split(",")
     try:
-        standin = Standin()
+        standin = Standin(args.line_latency / 1000)
         print(
             f"machine: {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
             f"Python {platform.python_version()} on {platform.platform()}; load average "
@@ -917,7 +930,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(
             f"load: N={args.n} per server after {args.warmup} warm-up, C={args.concurrency}, "
-            f"{args.users} users, {len(QUESTIONS)} questions cycled; LINE stand-in {standin.url}"
+            f"{args.users} users, {len(QUESTIONS)} questions cycled; LINE stand-in {standin.url}, "
+            f"answering after {args.line_latency:g} ms"
         )
         common = {
             **base_env(),
