@@ -11,14 +11,8 @@ import random
 import pytest
 from rapidfuzz import fuzz, process
 
-from bot.answers import AnswerEngine, Result, load_rules
+from bot.answers import AnswerEngine, Result
 from bot.answers.index import quoted_names
-from bot.content import load_plan
-
-
-@pytest.fixture(scope="module")
-def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules())
 
 
 def _ids(result: Result) -> list[str]:

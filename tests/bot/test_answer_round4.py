@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import AnswerEngine, Result, load_rules
-from bot.content import load_plan
-
-
-@pytest.fixture(scope="module")
-def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules())
+from bot.answers import AnswerEngine, Result
 
 
 def _ids(result: Result) -> list[str]:

@@ -12,11 +12,6 @@ from bot.answers.rules import AnsweringRules
 from bot.content import ContentError, load_plan
 
 
-@pytest.fixture(scope="module")
-def engine() -> AnswerEngine:
-    return AnswerEngine.from_content(load_plan(), load_rules())
-
-
 def _best(result: Result) -> tuple[str, str] | None:
     return (result.best.kind, result.best.id) if result.best else None
 
